@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_lint.c - `zdm lint`: lint files and directories, print findings as
+ * text, JSON, SARIF 2.1.0 or GitHub annotations.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "zdm/lint.h"
+#include "zdm/pages.h"
+#include "zdm/util.h"
+
+enum format { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_GITHUB };
+
+static void lint_usage(FILE *f)
+{
+	fputs("usage: zdm lint [options] [PATH...]\n"
+	      "\n"
+	      "Lint migration files (directories recursively, '-' for stdin;\n"
+	      "default: the migrations dir, db/migrations).\n"
+	      "\n"
+	      "  --format FMT       text (default), json, sarif, github\n"
+	      "  --dialect D        postgres (default), mysql, sqlite\n"
+	      "  --pg-version N     target PostgreSQL major version (default 15)\n"
+	      "  --mysql-version N  target MySQL major version (default 8)\n"
+	      "  --config FILE      read FILE instead of the .zdm.yml found\n"
+	      "  --strict           warn-level findings fail too\n"
+	      "  --show-allowed     also print findings suppressed by zdm:allow\n"
+	      "\n"
+	      "exit: 0 clean, 1 findings at ask or deny level, 2 usage, 3 I/O\n", f);
+}
+
+static const char *color(int on, enum zdm_decision d)
+{
+	if (!on)
+		return "";
+	switch (d) {
+	case ZDM_DECISION_DENY: return "\033[1;31m";
+	case ZDM_DECISION_ASK: return "\033[1;33m";
+	default: return "\033[36m";
+	}
+}
+
+static void print_text(const struct zdm_report *r, int show_allowed)
+{
+	int c = cli_color(stdout);
+	const char *reset = c ? "\033[0m" : "", *dim = c ? "\033[2m" : "";
+	size_t n[4] = { 0, 0, 0, 0 };
+	for (size_t i = 0; i < r->count; i++) {
+		const struct zdm_finding *f = &r->items[i];
+		if (f->allowed && !show_allowed)
+			continue;
+		if (!f->allowed)
+			n[f->decision]++;
+		printf("%s:%d:%d: %s%s%s %s: %s%s\n", f->file, f->line, f->col,
+		       color(c, f->decision), zdm_decision_name(f->decision), reset,
+		       f->rule->id, f->message, f->allowed ? " (allowed)" : "");
+		if (f->statement && *f->statement)
+			printf("  %s%s%s\n", dim, f->statement, reset);
+		if (f->allowed)
+			printf("  allowed: %s\n", f->allow_reason ? f->allow_reason : "");
+		printf("  help: %s\n", f->rule->help);
+		if (f->rule->fix)
+			printf("  fix:  %s\n", f->rule->fix);
+		if (zdm_page_find(f->rule->id))
+			printf("  see:  zdm explain %s (%s%s.md)\n", f->rule->id, ZDM_PAGE_DIR,
+			       f->rule->id);
+	}
+	printf("%zu file%s, %zu statement%s: %zu deny, %zu ask, %zu warn",
+	       r->files, r->files == 1 ? "" : "s", r->statements,
+	       r->statements == 1 ? "" : "s", n[ZDM_DECISION_DENY], n[ZDM_DECISION_ASK],
+	       n[ZDM_DECISION_WARN]);
+	if (r->parse_errors)
+		printf(" (%zu did not parse)", r->parse_errors);
+	putchar('\n');
+}
+
+static json_t *aliases_json(const struct zdm_rule *rule)
+{
+	json_t *a = json_array();
+	for (int k = 0; k < 4 && rule->aliases[k]; k++)
+		json_array_append_new(a, json_string(rule->aliases[k]));
+	return a;
+}
+
+static void print_json(const struct zdm_report *r, int show_allowed)
+{
+	json_t *root = json_object(), *arr = json_array();
+	json_object_set_new(root, "files", json_integer((json_int_t)r->files));
+	json_object_set_new(root, "statements", json_integer((json_int_t)r->statements));
+	json_object_set_new(root, "parse_errors", json_integer((json_int_t)r->parse_errors));
+	for (size_t i = 0; i < r->count; i++) {
+		const struct zdm_finding *f = &r->items[i];
+		if (f->allowed && !show_allowed)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "file", json_string(f->file));
+		json_object_set_new(o, "line", json_integer(f->line));
+		json_object_set_new(o, "column", json_integer(f->col));
+		json_object_set_new(o, "rule", json_string(f->rule->id));
+		json_object_set_new(o, "aliases", aliases_json(f->rule));
+		json_object_set_new(o, "decision", json_string(zdm_decision_name(f->decision)));
+		json_object_set_new(o, "message", json_string(f->message));
+		json_object_set_new(o, "help", json_string(f->rule->help));
+		json_object_set_new(o, "statement", json_string(f->statement ? f->statement : ""));
+		if (f->allowed) {
+			json_object_set_new(o, "allowed", json_true());
+			json_object_set_new(o, "allow_reason", json_string(f->allow_reason));
+		}
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "findings", arr);
+	/* Invalid UTF-8 in a statement must not lose the report. */
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	if (s) {
+		puts(s);
+		free(s);
+	}
+	json_decref(root);
+}
+
+static const char *sarif_level(enum zdm_decision d)
+{
+	return d == ZDM_DECISION_DENY ? "error" : d == ZDM_DECISION_ASK ? "warning" : "note";
+}
+
+static void print_sarif(const struct zdm_report *r)
+{
+	json_t *rules = json_array(), *results = json_array();
+	for (size_t i = 0; i < zdm_rules_count; i++) {
+		const struct zdm_rule *rule = zdm_rules[i];
+		json_t *o = json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s}}",
+				      "id", rule->id,
+				      "shortDescription", "text", rule->message,
+				      "help", "text", rule->help,
+				      "defaultConfiguration", "level", sarif_level(rule->decision));
+		json_object_set_new(o, "helpUri", json_sprintf("%s%s.md", ZDM_PAGE_DIR, rule->id));
+		json_array_append_new(rules, o);
+	}
+	for (size_t i = 0; i < r->count; i++) {
+		const struct zdm_finding *f = &r->items[i];
+		if (f->allowed)
+			continue;
+		json_t *res = json_pack(
+			"{s:s, s:s, s:{s:s}, s:[{s:{s:{s:s}, s:{s:i, s:i}}}]}",
+			"ruleId", f->rule->id, "level", sarif_level(f->decision),
+			"message", "text", f->message,
+			"locations", "physicalLocation", "artifactLocation", "uri", f->file,
+			"region", "startLine", f->line, "startColumn", f->col);
+		if (res)
+			json_array_append_new(results, res);
+	}
+	json_t *root = json_pack(
+		"{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:o}]}",
+		"$schema", "https://json.schemastore.org/sarif-2.1.0.json",
+		"version", "2.1.0",
+		"runs", "tool", "driver", "name", "zdm", "version", "0.1.0",
+		"informationUri", "https://github.com/zdm-dev/zdm", "rules", rules,
+		"results", results);
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	if (s) {
+		puts(s);
+		free(s);
+	}
+	json_decref(root);
+}
+
+/* GitHub workflow commands: property values escape %, \r, \n, ':' and ','. */
+static void gh_escape(const char *s, int prop)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '%': fputs("%25", stdout); break;
+		case '\r': fputs("%0D", stdout); break;
+		case '\n': fputs("%0A", stdout); break;
+		case ':': fputs(prop ? "%3A" : ":", stdout); break;
+		case ',': fputs(prop ? "%2C" : ",", stdout); break;
+		default: putchar(*s);
+		}
+	}
+}
+
+static void print_github(const struct zdm_report *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const struct zdm_finding *f = &r->items[i];
+		if (f->allowed)
+			continue;
+		const char *cmd = f->decision == ZDM_DECISION_DENY ? "error" :
+				  f->decision == ZDM_DECISION_ASK ? "warning" : "notice";
+		printf("::%s file=", cmd);
+		gh_escape(f->file, 1);
+		printf(",line=%d,col=%d,title=", f->line, f->col);
+		gh_escape(f->rule->id, 1);
+		fputs("::", stdout);
+		gh_escape(f->message, 0);
+		fputs(" (", stdout);
+		gh_escape(f->rule->help, 0);
+		fputs(")\n", stdout);
+	}
+}
+
+static int parse_version(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int cmd_lint(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "dialect", required_argument, NULL, 'd' },
+		{ "pg-version", required_argument, NULL, 'p' },
+		{ "mysql-version", required_argument, NULL, 'm' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "show-allowed", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum format fmt = FMT_TEXT;
+	const char *dialect = NULL, *config = NULL;
+	int pgv = 0, myv = 0, strict = 0, show_allowed = 0, ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "f:d:c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0) fmt = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0) fmt = FMT_JSON;
+			else if (strcmp(optarg, "sarif") == 0) fmt = FMT_SARIF;
+			else if (strcmp(optarg, "github") == 0) fmt = FMT_GITHUB;
+			else {
+				fprintf(stderr, "zdm lint: unknown format '%s' (expected text, json, sarif or github)\n", optarg);
+				return ZDM_EXIT_USAGE;
+			}
+			break;
+		case 'd': dialect = optarg; break;
+		case 'p':
+			if (parse_version(optarg, 9, 19, &pgv)) {
+				fprintf(stderr, "zdm lint: bad --pg-version '%s' (expected 9 to 19)\n", optarg);
+				return ZDM_EXIT_USAGE;
+			}
+			break;
+		case 'm':
+			if (parse_version(optarg, 5, 9, &myv)) {
+				fprintf(stderr, "zdm lint: bad --mysql-version '%s' (expected 5 to 9)\n", optarg);
+				return ZDM_EXIT_USAGE;
+			}
+			break;
+		case 'c': config = optarg; break;
+		case 's': strict = 1; break;
+		case 'a': show_allowed = 1; break;
+		case 'h':
+			lint_usage(stdout);
+			return 0;
+		default:
+			fputs("run 'zdm lint --help' for usage\n", stderr);
+			return ZDM_EXIT_USAGE;
+		}
+	}
+
+	struct zdm_config cfg;
+	int rc = cli_load_config(config, &cfg);
+	if (rc) {
+		zdm_config_release(&cfg);
+		return rc;
+	}
+	struct zdm_linter *l = zdm_linter_new(NULL);
+	struct zdm_error err;
+	zdm_error_clear(&err);
+	if (zdm_config_apply(&cfg, l, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	/* Command-line options beat the config. */
+	struct zdm_lint_opts o = *zdm_linter_opts(l);
+	if (dialect && zdm_dialect_parse(dialect, &o.dialect)) {
+		fprintf(stderr, "zdm lint: unknown dialect '%s' (expected postgres, mysql or sqlite)\n", dialect);
+		rc = ZDM_EXIT_USAGE;
+		goto out;
+	}
+	if (pgv)
+		o.pg_version = pgv;
+	if (myv)
+		o.mysql_version = myv;
+	zdm_linter_set_opts(l, &o);
+
+	struct zdm_report rep = ZDM_REPORT_INIT;
+	const char *def = cfg.migrations_dir ? cfg.migrations_dir : "db/migrations";
+	int io = 0;
+	if (optind >= argc) {
+		if (zdm_lint_path(l, def, &rep, &err))
+			io = cli_fail(&err);
+	}
+	for (int i = optind; i < argc; i++) {
+		zdm_error_clear(&err);
+		if (zdm_lint_path(l, argv[i], &rep, &err))
+			io = cli_fail(&err);
+	}
+
+	switch (fmt) {
+	case FMT_TEXT: print_text(&rep, show_allowed); break;
+	case FMT_JSON: print_json(&rep, show_allowed); break;
+	case FMT_SARIF: print_sarif(&rep); break;
+	case FMT_GITHUB: print_github(&rep); break;
+	}
+	enum zdm_decision max = zdm_report_max(&rep);
+	if (io)
+		rc = io;
+	else if (max >= ZDM_DECISION_ASK || (strict && max >= ZDM_DECISION_WARN))
+		rc = ZDM_EXIT_FINDINGS;
+	zdm_report_release(&rep);
+out:
+	zdm_linter_free(l);
+	zdm_config_release(&cfg);
+	return rc;
+}

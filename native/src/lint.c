@@ -1,0 +1,1065 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lint.c - the linter: split, analyse, judge, suppress, report.
+ *
+ * A file is read in two passes.  The first splits each section (the whole
+ * file, or a dbmate/golang-migrate up or down section) into statements and
+ * turns each into operations through a front end.  The second walks the
+ * statements in order, keeping the context the rules ask about (which
+ * tables are new, what transaction we are in, which checks are valid),
+ * runs every rule of the dialect, then applies suppression comments and
+ * the configured decisions.  What the linter learns of the schema (column
+ * types, validated checks, constraint kinds) outlives the file, so a
+ * directory linted oldest first judges later files with what earlier ones
+ * did.
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "zdm/frontend.h"
+#include "zdm/lint.h"
+#include "zdm/split.h"
+#include "zdm/util.h"
+
+/* ---- a small string-keyed hash map ------------------------------------------ */
+
+struct map_entry {
+	const char *key;
+	void *val;
+};
+
+struct map {
+	struct map_entry *e;
+	size_t cap, count;
+};
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void **map_slot(struct map *m, struct zdm_arena *a, const char *key, int create)
+{
+	if (create && (m->count + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct map_entry *e = zdm_xcalloc(cap, sizeof(*e));
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->e[i].key)
+				continue;
+			size_t j = hash_str(m->e[i].key) & (cap - 1);
+			while (e[j].key)
+				j = (j + 1) & (cap - 1);
+			e[j] = m->e[i];
+		}
+		free(m->e);
+		m->e = e;
+		m->cap = cap;
+	}
+	if (!m->cap)
+		return NULL;
+	size_t i = hash_str(key) & (m->cap - 1);
+	while (m->e[i].key) {
+		if (strcmp(m->e[i].key, key) == 0)
+			return &m->e[i].val;
+		i = (i + 1) & (m->cap - 1);
+	}
+	if (!create)
+		return NULL;
+	m->e[i].key = zdm_arena_strdup(a, key);
+	m->e[i].val = NULL;
+	m->count++;
+	return &m->e[i].val;
+}
+
+static void *map_get(struct map *m, const char *key)
+{
+	void **v = map_slot(m, NULL, key, 0);
+	return v ? *v : NULL;
+}
+
+static void map_put(struct map *m, struct zdm_arena *a, const char *key, void *val)
+{
+	*map_slot(m, a, key, 1) = val;
+}
+
+static void map_release(struct map *m)
+{
+	free(m->e);
+	m->e = NULL;
+	m->cap = m->count = 0;
+}
+
+/* "table\x1fname" keys for columns and constraints. */
+static const char *key2(char *buf, size_t n, const char *a, const char *b)
+{
+	snprintf(buf, n, "%s\x1f%s", a ? a : "", b ? b : "");
+	return buf;
+}
+
+/* ---- the linter --------------------------------------------------------------- */
+
+struct zdm_linter {
+	struct zdm_lint_opts opts;
+	signed char *decision;     /* per rule index; -1: the rule's default */
+	struct zdm_arena arena;    /* schema knowledge */
+	struct map types;          /* table.column -> struct zdm_type * */
+	struct map valid_checks;   /* table.column -> (void *)1 when a valid NOT NULL check exists */
+	struct map con_kinds;      /* table.constraint -> (void *)(uintptr_t)enum zdm_con */
+	struct map check_cols;     /* table.constraint -> column of a NOT NULL check */
+	struct map index_tables;   /* index -> the table it was created on */
+};
+
+struct zdm_linter *zdm_linter_new(const struct zdm_lint_opts *o)
+{
+	struct zdm_linter *l = zdm_xcalloc(1, sizeof(*l));
+	size_t n = zdm_rules_count + 2;
+	l->decision = zdm_xmalloc(n);
+	memset(l->decision, -1, n);
+	zdm_linter_set_opts(l, o);
+	return l;
+}
+
+void zdm_linter_free(struct zdm_linter *l)
+{
+	if (!l)
+		return;
+	map_release(&l->types);
+	map_release(&l->valid_checks);
+	map_release(&l->con_kinds);
+	map_release(&l->check_cols);
+	map_release(&l->index_tables);
+	zdm_arena_release(&l->arena);
+	free(l->decision);
+	free(l);
+}
+
+void zdm_linter_set_opts(struct zdm_linter *l, const struct zdm_lint_opts *o)
+{
+	if (o)
+		l->opts = *o;
+	if (!l->opts.pg_version)
+		l->opts.pg_version = ZDM_PG_VERSION_DEFAULT;
+	if (!l->opts.mysql_version)
+		l->opts.mysql_version = ZDM_MYSQL_VERSION_DEFAULT;
+}
+
+const struct zdm_lint_opts *zdm_linter_opts(const struct zdm_linter *l)
+{
+	return &l->opts;
+}
+
+int zdm_linter_set_decision(struct zdm_linter *l, const char *rule,
+			    enum zdm_decision d)
+{
+	const struct zdm_rule *r = zdm_rule_find(rule);
+	int i = r ? zdm_rule_index(r) : -1;
+	if (i < 0)
+		return -1;
+	l->decision[i] = (signed char)d;
+	return 0;
+}
+
+static enum zdm_decision decision_of(const struct zdm_linter *l, const struct zdm_rule *r)
+{
+	int i = zdm_rule_index(r);
+	if (i >= 0 && l->decision[i] >= 0)
+		return (enum zdm_decision)l->decision[i];
+	return r->decision;
+}
+
+/* ---- reports ------------------------------------------------------------------ */
+
+void zdm_report_release(struct zdm_report *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		free(r->items[i].message);
+		free(r->items[i].statement);
+		free(r->items[i].allow_reason);
+	}
+	free(r->items);
+	for (size_t i = 0; i < r->nnames; i++)
+		free(r->names[i]);
+	free(r->names);
+	memset(r, 0, sizeof(*r));
+}
+
+enum zdm_decision zdm_report_max(const struct zdm_report *r)
+{
+	enum zdm_decision m = ZDM_DECISION_OFF;
+	for (size_t i = 0; i < r->count; i++)
+		if (!r->items[i].allowed && r->items[i].decision > m)
+			m = r->items[i].decision;
+	return m;
+}
+
+static struct zdm_finding *report_add(struct zdm_report *r)
+{
+	if (r->count == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 32;
+		r->items = zdm_xrealloc(r->items, r->cap * sizeof(*r->items));
+	}
+	struct zdm_finding *f = &r->items[r->count++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+/* The statement with runs of whitespace squeezed, cut at ZDM_STMT_MAX. */
+static char *squeeze(const char *s, size_t n)
+{
+	struct zdm_buf b = ZDM_BUF_INIT;
+	int space = 0;
+	for (size_t i = 0; i < n && b.len < ZDM_STMT_MAX; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && b.len)
+			zdm_buf_addc(&b, ' ');
+		space = 0;
+		zdm_buf_addc(&b, ch < 0x20 ? '?' : (char)ch);
+	}
+	if (b.len >= ZDM_STMT_MAX) {
+		/* Do not cut a UTF-8 sequence in half. */
+		while (b.len && ((unsigned char)b.data[b.len - 1] & 0xc0) == 0x80)
+			b.len--;
+		if (b.len && ((unsigned char)b.data[b.len - 1] & 0xc0) == 0xc0)
+			b.len--;
+		b.data[b.len] = '\0';
+		zdm_buf_adds(&b, "...");
+	}
+	return zdm_buf_detach(&b, NULL);
+}
+
+/* ---- one file ----------------------------------------------------------------- */
+
+struct stmt_rec {
+	struct zdm_stmt st;
+	struct zdm_parsed p;
+	const char *split_error;   /* unterminated quote */
+};
+
+struct section {
+	size_t start, end;         /* byte range of the section */
+	int txn;                   /* runs in one transaction */
+	int down;
+};
+
+struct file_allow {
+	const struct zdm_rule *rule;
+	int has_reason;
+	char *reason;
+	int line, col;
+};
+
+struct zdm_rule_ctx {
+	struct zdm_linter *l;
+	const struct zdm_source *src;
+	struct zdm_arena arena;     /* this file */
+	struct map new_tables;
+	struct map new_columns;
+	struct map settings;
+	struct map not_valid_txn;   /* table.constraint -> txn id + 1 */
+	int lock_timeout;
+	int explicit_txn;
+	long txn_id;
+	unsigned char *once;        /* per rule */
+	/* the statement being checked */
+	const struct zdm_rule *rule;
+	const struct stmt_rec *rec;
+	const struct stmt_rec *recs;
+	size_t nrecs, cur;
+	struct zdm_report *rep;
+	struct pending { const struct zdm_rule *rule; size_t off; char *detail; } *pend;
+	size_t npend, cappend;
+};
+
+enum zdm_dialect zdm_rule_dialect(const struct zdm_rule_ctx *c)
+{
+	return c->l->opts.dialect;
+}
+
+int zdm_rule_pg_version(const struct zdm_rule_ctx *c)
+{
+	return c->l->opts.pg_version;
+}
+
+int zdm_rule_mysql_version(const struct zdm_rule_ctx *c)
+{
+	return c->l->opts.mysql_version;
+}
+
+int zdm_rule_table_is_new(const struct zdm_rule_ctx *c, const char *table)
+{
+	return table && map_get((struct map *)&c->new_tables, table) != NULL;
+}
+
+int zdm_rule_column_is_new(const struct zdm_rule_ctx *c, const char *table,
+			   const char *column)
+{
+	char k[512];
+	if (!table || !column)
+		return 0;
+	return map_get((struct map *)&c->new_columns, key2(k, sizeof k, table, column)) != NULL;
+}
+
+const struct zdm_type *zdm_rule_column_type(const struct zdm_rule_ctx *c,
+					    const char *table, const char *column)
+{
+	char k[512];
+	if (!table || !column)
+		return NULL;
+	return map_get(&c->l->types, key2(k, sizeof k, table, column));
+}
+
+int zdm_rule_has_valid_not_null_check(const struct zdm_rule_ctx *c,
+				      const char *table, const char *column)
+{
+	char k[512];
+	if (!table || !column)
+		return 0;
+	return map_get(&c->l->valid_checks, key2(k, sizeof k, table, column)) != NULL;
+}
+
+int zdm_rule_not_valid_in_same_txn(const struct zdm_rule_ctx *c,
+				   const char *table, const char *name)
+{
+	char k[512];
+	if (!table || !name)
+		return 0;
+	void *v = map_get((struct map *)&c->not_valid_txn, key2(k, sizeof k, table, name));
+	return v && (long)(intptr_t)v - 1 == c->txn_id;
+}
+
+enum zdm_con zdm_rule_constraint_kind(const struct zdm_rule_ctx *c,
+				      const char *table, const char *name)
+{
+	char k[512];
+	if (!table || !name)
+		return ZDM_CON_NONE;
+	return (enum zdm_con)(intptr_t)map_get(&c->l->con_kinds, key2(k, sizeof k, table, name));
+}
+
+int zdm_rule_has_lock_timeout(const struct zdm_rule_ctx *c)
+{
+	return c->lock_timeout;
+}
+
+const char *zdm_rule_setting(const struct zdm_rule_ctx *c, const char *name)
+{
+	return map_get((struct map *)&c->settings, name);
+}
+
+int zdm_rule_txn_left_open(const struct zdm_rule_ctx *c)
+{
+	for (size_t i = c->cur + 1; i < c->nrecs; i++)
+		for (size_t j = 0; j < c->recs[i].p.nops; j++) {
+			enum zdm_op_kind k = c->recs[i].p.ops[j].kind;
+			if (k == ZDM_OP_COMMIT || k == ZDM_OP_ROLLBACK)
+				return 0;
+			if (k == ZDM_OP_BEGIN)
+				return 1;
+		}
+	return 1;
+}
+
+int zdm_rule_once(struct zdm_rule_ctx *c)
+{
+	int i = zdm_rule_index(c->rule);
+	if (i < 0 || c->once[i])
+		return 0;
+	c->once[i] = 1;
+	return 1;
+}
+
+void zdm_rule_report(struct zdm_rule_ctx *c, const struct zdm_op *op,
+		     const char *detail, ...)
+{
+	if (c->npend == c->cappend) {
+		c->cappend = c->cappend ? c->cappend * 2 : 8;
+		c->pend = zdm_xrealloc(c->pend, c->cappend * sizeof(*c->pend));
+	}
+	struct pending *p = &c->pend[c->npend++];
+	p->rule = c->rule;
+	p->off = op ? op->off : c->rec->st.off;
+	p->detail = NULL;
+	if (detail) {
+		struct zdm_buf b = ZDM_BUF_INIT;
+		va_list ap;
+		va_start(ap, detail);
+		zdm_buf_vaddf(&b, detail, ap);
+		va_end(ap);
+		p->detail = zdm_buf_detach(&b, NULL);
+	}
+}
+
+/* Position of off, counting from a known position before it. */
+static void pos_from(const char *text, size_t base, int line, int col, size_t off,
+		     int *oline, int *ocol)
+{
+	for (size_t i = base; i < off; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			col++;
+		}
+	}
+	*oline = line;
+	*ocol = col;
+}
+
+/* ---- suppression comments ------------------------------------------------------ */
+
+static int is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/*
+ * Parse "zdm:allow[-file] rule[,rule] reason" starting just after the
+ * marker.  Writes whether rule (or one of its aliases) is named, and the
+ * reason span.
+ */
+static int allow_names(const char *s, size_t n, const struct zdm_rule *r,
+		       const char **reason, size_t *rlen)
+{
+	size_t i = 0;
+	while (i < n && is_blank(s[i]))
+		i++;
+	size_t a = i;
+	while (i < n && !is_blank(s[i]) && s[i] != '\n' && s[i] != '\r' &&
+	       !(s[i] == '*' && i + 1 < n && s[i + 1] == '/'))
+		i++;
+	int hit = 0;
+	/* rules separated by commas */
+	size_t p = a;
+	while (p < i) {
+		size_t q = p;
+		while (q < i && s[q] != ',')
+			q++;
+		char name[128];
+		size_t len = q - p < sizeof name - 1 ? q - p : sizeof name - 1;
+		memcpy(name, s + p, len);
+		name[len] = '\0';
+		if (r && zdm_rule_find(name) == r)
+			hit = 1;
+		p = q + 1;
+	}
+	while (i < n && is_blank(s[i]))
+		i++;
+	size_t e = i;
+	while (e < n && s[e] != '\n' && s[e] != '\r' && !(s[e] == '*' && e + 1 < n && s[e + 1] == '/'))
+		e++;
+	while (e > i && is_blank(s[e - 1]))
+		e--;
+	*reason = s + i;
+	*rlen = e - i;
+	return hit;
+}
+
+/*
+ * Look in text[from, to) for "zdm:allow " naming rule.  Returns 1 when
+ * suppressed with a reason (*reason set), -1 when named without a reason,
+ * 0 when not named.  *where receives the marker offset.
+ */
+static int find_allow(const char *text, size_t from, size_t to, const struct zdm_rule *r,
+		      char **reason, size_t *where)
+{
+	static const char mark[] = "zdm:allow";
+	int result = 0;
+	for (size_t i = from; i + sizeof mark - 1 <= to; i++) {
+		if (text[i] != 'z' || memcmp(text + i, mark, sizeof mark - 1) != 0)
+			continue;
+		size_t j = i + sizeof mark - 1;
+		if (j < to && text[j] == '-')
+			continue; /* zdm:allow-file is per file */
+		const char *rs;
+		size_t rl;
+		if (!allow_names(text + j, to - j, r, &rs, &rl))
+			continue;
+		*where = i;
+		if (rl) {
+			*reason = zdm_xmalloc(rl + 1);
+			memcpy(*reason, rs, rl);
+			(*reason)[rl] = '\0';
+			return 1;
+		}
+		result = -1;
+	}
+	return result;
+}
+
+static void collect_file_allows(const char *text, size_t len, struct file_allow **out,
+				size_t *n)
+{
+	static const char mark[] = "zdm:allow-file";
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	const char *p = text, *end = text + len;
+	while ((p = memchr(p, 'z', (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) < sizeof mark - 1 || memcmp(p, mark, sizeof mark - 1) != 0) {
+			p++;
+			continue;
+		}
+		const char *s = p + sizeof mark - 1;
+		/* read the rule name */
+		while (s < end && is_blank(*s))
+			s++;
+		const char *a = s;
+		while (s < end && !is_blank(*s) && *s != '\n' && *s != '\r')
+			s++;
+		char name[128];
+		size_t nl = (size_t)(s - a) < sizeof name - 1 ? (size_t)(s - a) : sizeof name - 1;
+		memcpy(name, a, nl);
+		name[nl] = '\0';
+		const char *rs;
+		size_t rl;
+		allow_names(a, (size_t)(end - a), NULL, &rs, &rl);
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*out = zdm_xrealloc(*out, cap * sizeof(**out));
+		}
+		struct file_allow *fa = &(*out)[(*n)++];
+		fa->rule = zdm_rule_find(name);
+		fa->has_reason = rl > 0;
+		fa->reason = rl ? strndup(rs, rl) : NULL;
+		zdm_line_col(text, (size_t)(p - text), &fa->line, &fa->col);
+		p = s;
+	}
+}
+
+/* ---- sections -------------------------------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * dbmate: "-- migrate:up" and "-- migrate:down" lines split the file;
+ * "transaction:false" after a marker runs that section outside a
+ * transaction.  Returns the number of sections written (0: not dbmate).
+ */
+static size_t dbmate_sections(const char *text, size_t len, struct section out[2])
+{
+	size_t n = 0;
+	size_t i = 0;
+	while (i < len) {
+		size_t eol = i;
+		while (eol < len && text[eol] != '\n')
+			eol++;
+		size_t j = i;
+		while (j < eol && is_blank(text[j]))
+			j++;
+		if (eol - j >= 12 && memcmp(text + j, "--", 2) == 0) {
+			size_t k = j + 2;
+			while (k < eol && is_blank(text[k]))
+				k++;
+			int up = eol - k >= 10 && memcmp(text + k, "migrate:up", 10) == 0;
+			int down = eol - k >= 12 && memcmp(text + k, "migrate:down", 12) == 0;
+			if ((up || down) && n < 2) {
+				if (n)
+					out[n - 1].end = i;
+				int notx = 0;
+				for (size_t q = k; q + 17 <= eol; q++)
+					if (memcmp(text + q, "transaction:false", 17) == 0)
+						notx = 1;
+				out[n].start = eol;
+				out[n].end = len;
+				out[n].txn = !notx;
+				out[n].down = down;
+				n++;
+			}
+		}
+		i = eol + 1;
+	}
+	return n;
+}
+
+/* ---- analysing statements ---------------------------------------------------------- */
+
+static void analyse(struct zdm_rule_ctx *c, enum zdm_dialect d, const char *text,
+		    struct stmt_rec *r)
+{
+	memset(&r->p, 0, sizeof r->p);
+	if (r->st.flags & (ZDM_STMT_META | ZDM_STMT_DELIMITER))
+		return;
+	if (d == ZDM_DIALECT_POSTGRES && !(r->st.flags & ZDM_STMT_INCOMPLETE)) {
+		if (zdm_pg_analyse(text, r->st.off, r->st.len, &c->arena, &r->p))
+			return;
+		const char *msg = r->p.error;
+		size_t eoff = r->p.error_off;
+		memset(&r->p, 0, sizeof r->p);
+		r->p.error = msg;
+		r->p.error_off = eoff;
+	}
+	const char *msg = r->p.error;
+	size_t eoff = r->p.error_off;
+	zdm_recognise(d, text, r->st.off, r->st.len, &c->arena, &r->p);
+	r->p.error = msg;
+	r->p.error_off = eoff;
+	r->p.parsed = d != ZDM_DIALECT_POSTGRES && !(r->st.flags & ZDM_STMT_INCOMPLETE);
+}
+
+static void emit(struct zdm_rule_ctx *c, const struct zdm_rule *rule, enum zdm_decision dec,
+		 size_t off, const char *detail, const char *allow_reason, int allowed,
+		 int in_down)
+{
+	const struct zdm_source *src = c->src;
+	const struct stmt_rec *r = c->rec;
+	struct zdm_finding *f = report_add(c->rep);
+	f->rule = rule;
+	f->decision = dec;
+	f->file = c->rep->names[c->rep->nnames - 1];
+	if (off < r->st.off)
+		off = r->st.off;
+	pos_from(src->text, r->st.off, r->st.line, r->st.col, off, &f->line, &f->col);
+	if (src->first_line > 1)
+		f->line += src->first_line - 1;
+	struct zdm_buf b = ZDM_BUF_INIT;
+	zdm_buf_adds(&b, rule->message);
+	if (detail && *detail) {
+		zdm_buf_adds(&b, ": ");
+		zdm_buf_adds(&b, detail);
+	}
+	f->message = zdm_buf_detach(&b, NULL);
+	f->statement = squeeze(src->text + r->st.off, r->st.len);
+	f->allowed = allowed;
+	f->allow_reason = allow_reason ? zdm_xstrdup(allow_reason) : NULL;
+	f->in_down = in_down;
+}
+
+static int judged(const struct zdm_source *src, const struct zdm_stmt *st)
+{
+	if (!src->ranges)
+		return 1;
+	for (size_t i = 0; i + 1 < src->nranges * 2; i += 2) {
+		size_t a = src->ranges[i], b = src->ranges[i + 1];
+		if (st->off < b && a < st->end + 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* Resolve the pending findings of one statement into the report. */
+static void flush(struct zdm_rule_ctx *c, const struct file_allow *fa, size_t nfa,
+		  int in_down)
+{
+	const char *text = c->src->text;
+	const struct zdm_stmt *st = &c->rec->st;
+	size_t from = st->pre, to = st->end;
+	for (size_t i = 0; i < c->npend; i++) {
+		struct pending *p = &c->pend[i];
+		enum zdm_decision dec = decision_of(c->l, p->rule);
+		if (dec == ZDM_DECISION_OFF) {
+			free(p->detail);
+			continue;
+		}
+		char *reason = NULL;
+		size_t where = 0;
+		int allowed = find_allow(text, from, to, p->rule, &reason, &where);
+		const char *freason = NULL;
+		for (size_t k = 0; !allowed && k < nfa; k++)
+			if (fa[k].rule == p->rule && fa[k].has_reason) {
+				allowed = 1;
+				freason = fa[k].reason;
+			}
+		if (allowed == -1) {
+			/* named without a reason: say so, and do not suppress */
+			size_t keep = c->rec->st.off;
+			emit(c, &zdm_rule_allow_without_reason,
+			     decision_of(c->l, &zdm_rule_allow_without_reason),
+			     where > keep ? where : keep, p->rule->id, NULL, 0, in_down);
+			allowed = 0;
+		}
+		emit(c, p->rule, dec, p->off, p->detail, reason ? reason : freason,
+		     allowed == 1, in_down);
+		free(reason);
+		free(p->detail);
+	}
+	c->npend = 0;
+}
+
+static void learn_before(struct zdm_rule_ctx *c, const struct zdm_parsed *p)
+{
+	for (size_t i = 0; i < p->nops; i++)
+		if (p->ops[i].kind == ZDM_OP_CREATE_TABLE && p->ops[i].table)
+			map_put(&c->new_tables, &c->arena, p->ops[i].table, (void *)1);
+}
+
+static void learn_after(struct zdm_rule_ctx *c, const struct zdm_parsed *p)
+{
+	struct zdm_linter *l = c->l;
+	char k[512];
+	for (size_t i = 0; i < p->nops; i++) {
+		const struct zdm_op *op = &p->ops[i];
+		const char *t = op->table;
+		switch (op->kind) {
+		case ZDM_OP_ADD_COLUMN:
+		case ZDM_OP_ALTER_TYPE:
+			if (t && op->column && op->type.name) {
+				struct zdm_type *ty = zdm_arena_alloc(&l->arena, sizeof(*ty));
+				*ty = op->type;
+				ty->name = zdm_arena_strdup(&l->arena, op->type.name);
+				map_put(&l->types, &l->arena, key2(k, sizeof k, t, op->column), ty);
+			}
+			if (op->kind == ZDM_OP_ADD_COLUMN && t && op->column)
+				map_put(&c->new_columns, &c->arena, key2(k, sizeof k, t, op->column), (void *)1);
+			break;
+		case ZDM_OP_ADD_CONSTRAINT:
+			if (!t || !op->name)
+				break;
+			map_put(&l->con_kinds, &l->arena, key2(k, sizeof k, t, op->name),
+				(void *)(intptr_t)op->con);
+			if (op->con == ZDM_CON_CHECK && op->column) {
+				map_put(&l->check_cols, &l->arena, key2(k, sizeof k, t, op->name),
+					zdm_arena_strdup(&l->arena, op->column));
+				if (!(op->flags & ZDM_F_NOT_VALID))
+					map_put(&l->valid_checks, &l->arena,
+						key2(k, sizeof k, t, op->column), (void *)1);
+			}
+			if (op->flags & ZDM_F_NOT_VALID)
+				map_put(&c->not_valid_txn, &c->arena, key2(k, sizeof k, t, op->name),
+					(void *)(intptr_t)(c->txn_id + 1));
+			break;
+		case ZDM_OP_VALIDATE_CONSTRAINT:
+			if (t && op->name) {
+				const char *col = map_get(&l->check_cols, key2(k, sizeof k, t, op->name));
+				if (col)
+					map_put(&l->valid_checks, &l->arena, key2(k, sizeof k, t, col), (void *)1);
+			}
+			break;
+		case ZDM_OP_CREATE_INDEX:
+			if (op->name && t)
+				map_put(&l->index_tables, &l->arena, op->name,
+					zdm_arena_strdup(&l->arena, t));
+			break;
+		case ZDM_OP_RENAME_TABLE:
+			if (t && op->name && zdm_rule_table_is_new(c, t))
+				map_put(&c->new_tables, &c->arena, op->name, (void *)1);
+			break;
+		case ZDM_OP_SET:
+			if (op->name) {
+				map_put(&c->settings, &c->arena, op->name,
+					(void *)(op->value ? op->value : ""));
+				if (strcmp(op->name, "lock_timeout") == 0 ||
+				    strcmp(op->name, "lock_wait_timeout") == 0 ||
+				    strcmp(op->name, "innodb_lock_wait_timeout") == 0)
+					c->lock_timeout = op->value && strcmp(op->value, "0") != 0 &&
+							  strcmp(op->value, "default") != 0;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
+			const struct file_allow *fa, size_t nfa, struct zdm_error *err)
+{
+	const struct zdm_source *src = c->src;
+	enum zdm_dialect d = c->l->opts.dialect;
+	struct zdm_stmt_list list = ZDM_STMT_LIST_INIT;
+	struct zdm_error serr;
+	zdm_error_clear(&serr);
+	zdm_split(d, src->text + sec->start, sec->end - sec->start, &list, &serr);
+	if (sec->start) {
+		/* Offsets and positions are relative to the section: make them
+		 * relative to the file. */
+		int sl, sc;
+		zdm_line_col(src->text, sec->start, &sl, &sc);
+		for (size_t i = 0; i < list.count; i++) {
+			struct zdm_stmt *st = &list.items[i];
+			st->pre += sec->start;
+			st->off += sec->start;
+			st->end += sec->start;
+			if (st->line == 1)
+				st->col += sc - 1;
+			st->line += sl - 1;
+		}
+	}
+
+	/* Pass 1: statements of this section, analysed. */
+	size_t n = 0;
+	struct stmt_rec *recs = zdm_xcalloc(list.count ? list.count : 1, sizeof(*recs));
+	for (size_t i = 0; i < list.count; i++) {
+		struct stmt_rec *r = &recs[n++];
+		r->st = list.items[i];
+		if (r->st.flags & ZDM_STMT_INCOMPLETE)
+			r->split_error = zdm_arena_strdup(&c->arena, serr.msg);
+		analyse(c, d, src->text, r);
+	}
+	c->recs = recs;
+	c->nrecs = n;
+	c->explicit_txn = 0;
+	c->rep->statements += n;
+
+	/* Pass 2: judge in order, keeping the context. */
+	for (size_t i = 0; i < n; i++) {
+		struct stmt_rec *r = &recs[i];
+		c->cur = i;
+		c->rec = r;
+		if (!sec->txn && !c->explicit_txn)
+			c->txn_id++;
+		learn_before(c, &r->p);
+
+		int judge = judged(src, &r->st);
+		if (judge && (r->split_error || (!r->p.parsed && r->p.error))) {
+			c->rep->parse_errors++;
+			c->rule = &zdm_rule_parse_error;
+			struct zdm_op at;
+			memset(&at, 0, sizeof at);
+			at.off = r->split_error ? r->st.off : r->p.error_off;
+			zdm_rule_report(c, &at, "%s", r->split_error ? r->split_error : r->p.error);
+		}
+		struct zdm_stmt_view v = {
+			.text = src->text, .off = r->st.off, .len = r->st.len,
+			.line = r->st.line, .col = r->st.col,
+			.ops = r->p.ops, .nops = r->p.nops,
+			.parsed = r->p.parsed,
+			.in_txn = sec->txn || c->explicit_txn,
+			.in_down = sec->down,
+			.mysql = r->p.mysql,
+		};
+		if (judge && r->p.nops) {
+			/* DROP INDEX names no table: give the rules the one the
+			 * index was created on, when we saw it. */
+			for (size_t k = 0; k < r->p.nops; k++) {
+				struct zdm_op *op = &r->p.ops[k];
+				if (op->kind == ZDM_OP_DROP_INDEX && !op->table && op->name)
+					op->table = map_get(&c->l->index_tables, op->name);
+			}
+			for (size_t k = 0; k < zdm_rules_count; k++) {
+				const struct zdm_rule *rule = zdm_rules[k];
+				if (!(rule->dialects & (1u << d)) || !rule->check)
+					continue;
+				c->rule = rule;
+				rule->check(c, &v);
+			}
+		}
+		flush(c, fa, nfa, sec->down);
+
+		learn_after(c, &r->p);
+		for (size_t k = 0; k < r->p.nops; k++) {
+			enum zdm_op_kind kind = r->p.ops[k].kind;
+			if (kind == ZDM_OP_BEGIN)
+				c->explicit_txn = 1;
+			else if (kind == ZDM_OP_COMMIT || kind == ZDM_OP_ROLLBACK) {
+				c->explicit_txn = 0;
+				c->txn_id++;
+			}
+		}
+	}
+	if (sec->txn)
+		c->txn_id++;
+	free(recs);
+	c->recs = NULL;
+	c->nrecs = 0;
+	zdm_stmt_list_release(&list);
+	(void)err;
+}
+
+static void ctx_release(struct zdm_rule_ctx *c)
+{
+	map_release(&c->new_tables);
+	map_release(&c->new_columns);
+	map_release(&c->settings);
+	map_release(&c->not_valid_txn);
+	zdm_arena_release(&c->arena);
+	free(c->once);
+	free(c->pend);
+}
+
+enum zdm_status zdm_lint_source(struct zdm_linter *l,
+				const struct zdm_source *src,
+				struct zdm_report *rep, struct zdm_error *err)
+{
+	const char *name = src->name ? src->name : "<stdin>";
+	if (src->len > ZDM_MAX_FILE)
+		return zdm_error_set(err, ZDM_ERR_LIMIT, "'%s' is larger than %u bytes",
+				     name, ZDM_MAX_FILE);
+
+	rep->names = zdm_xrealloc(rep->names, (rep->nnames + 1) * sizeof(*rep->names));
+	rep->names[rep->nnames++] = zdm_xstrdup(name);
+	rep->files++;
+
+	struct zdm_rule_ctx c;
+	memset(&c, 0, sizeof c);
+	c.l = l;
+	c.src = src;
+	c.rep = rep;
+	c.once = zdm_xcalloc(zdm_rules_count + 2, 1);
+
+	struct section secs[2];
+	size_t nsec = dbmate_sections(src->text, src->len, secs);
+	if (!nsec) {
+		secs[0].start = 0;
+		secs[0].end = src->len;
+		secs[0].down = ends_with(name, ".down.sql");
+		if (src->txn >= 0)
+			secs[0].txn = src->txn;
+		else
+			secs[0].txn = ends_with(name, ".up.sql") || secs[0].down;
+		nsec = 1;
+	} else if (src->txn == 0) {
+		secs[0].txn = secs[1].txn = 0;
+	}
+
+	struct file_allow *fa;
+	size_t nfa;
+	collect_file_allows(src->text, src->len, &fa, &nfa);
+
+	for (size_t i = 0; i < nsec; i++) {
+		/* A section's statements start after its marker line. */
+		run_section(&c, &secs[i], fa, nfa, err);
+	}
+
+	/* A file-level allow without a reason, or naming no known rule. */
+	for (size_t i = 0; i < nfa; i++) {
+		if (fa[i].has_reason && fa[i].rule)
+			continue;
+		struct zdm_finding *f = report_add(rep);
+		f->rule = &zdm_rule_allow_without_reason;
+		f->decision = decision_of(l, f->rule);
+		f->file = rep->names[rep->nnames - 1];
+		f->line = fa[i].line + (src->first_line > 1 ? src->first_line - 1 : 0);
+		f->col = fa[i].col;
+		f->message = zdm_xstrdup(fa[i].rule ? f->rule->message :
+					 "zdm:allow-file names no known rule (see zdm rules)");
+		f->statement = zdm_xstrdup("");
+		if (f->decision == ZDM_DECISION_OFF) {
+			free(f->message);
+			free(f->statement);
+			rep->count--;
+		}
+	}
+	for (size_t i = 0; i < nfa; i++)
+		free(fa[i].reason);
+	free(fa);
+	ctx_release(&c);
+	return ZDM_OK;
+}
+
+/* ---- paths -------------------------------------------------------------------------- */
+
+struct path_list {
+	char **items;
+	size_t n, cap;
+};
+
+static void path_add(struct path_list *p, char *s)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->items = zdm_xrealloc(p->items, p->cap * sizeof(*p->items));
+	}
+	p->items[p->n++] = s;
+}
+
+static enum zdm_status walk_dir(const char *dir, struct path_list *out, int depth,
+				struct zdm_error *err)
+{
+	if (depth > 32)
+		return ZDM_OK;
+	DIR *d = opendir(dir);
+	if (!d)
+		return zdm_error_set(err, ZDM_ERR_IO, "cannot open directory '%s'", dir);
+	struct dirent *e;
+	enum zdm_status s = ZDM_OK;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "node_modules") == 0)
+			continue;
+		struct zdm_buf b = ZDM_BUF_INIT;
+		zdm_buf_addf(&b, "%s/%s", dir, e->d_name);
+		struct stat st;
+		if (stat(b.data, &st) != 0) {
+			zdm_buf_release(&b);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			s = walk_dir(b.data, out, depth + 1, err);
+			zdm_buf_release(&b);
+			if (s)
+				break;
+		} else if (S_ISREG(st.st_mode) && ends_with(e->d_name, ".sql")) {
+			path_add(out, zdm_buf_detach(&b, NULL));
+		} else {
+			zdm_buf_release(&b);
+		}
+	}
+	closedir(d);
+	return s;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* Migration order: leading version numbers as numbers, up before down, then name. */
+static int version_cmp(const void *pa, const void *pb)
+{
+	const char *a = *(char *const *)pa, *b = *(char *const *)pb;
+	const char *ba = base_name(a), *bb = base_name(b);
+	size_t da = strspn(ba, "0123456789"), db = strspn(bb, "0123456789");
+	if (da && db) {
+		const char *x = ba, *y = bb;
+		while (da > 1 && *x == '0') { x++; da--; }
+		while (db > 1 && *y == '0') { y++; db--; }
+		if (da != db)
+			return da < db ? -1 : 1;
+		int c = strncmp(x, y, da);
+		if (c)
+			return c;
+		int ua = ends_with(ba, ".down.sql"), ub = ends_with(bb, ".down.sql");
+		if (ua != ub)
+			return ua - ub;
+	}
+	return strcmp(a, b);
+}
+
+static enum zdm_status lint_file(struct zdm_linter *l, const char *path,
+				 struct zdm_report *rep, struct zdm_error *err)
+{
+	char *text;
+	size_t len;
+	enum zdm_status s = zdm_read_file(path, ZDM_MAX_FILE, &text, &len, err);
+	if (s)
+		return s;
+	struct zdm_source src = { strcmp(path, "-") == 0 ? "<stdin>" : path, text, len,
+				  -1, NULL, 0, 1 };
+	s = zdm_lint_source(l, &src, rep, err);
+	free(text);
+	return s;
+}
+
+enum zdm_status zdm_lint_path(struct zdm_linter *l, const char *path,
+			      struct zdm_report *rep, struct zdm_error *err)
+{
+	struct stat st;
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		struct path_list files = { NULL, 0, 0 };
+		enum zdm_status s = walk_dir(path, &files, 0, err);
+		if (!s && files.n)
+			qsort(files.items, files.n, sizeof(*files.items), version_cmp);
+		for (size_t i = 0; !s && i < files.n; i++)
+			s = lint_file(l, files.items[i], rep, err);
+		for (size_t i = 0; i < files.n; i++)
+			free(files.items[i]);
+		free(files.items);
+		return s;
+	}
+	return lint_file(l, path, rep, err);
+}
