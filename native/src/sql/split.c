@@ -99,6 +99,7 @@ enum zdm_status zdm_split(enum zdm_dialect d, const char *text, size_t len,
 	char delim[32] = ";";      /* MySQL DELIMITER */
 	size_t delim_len = 1;
 	size_t pre = 0;
+	size_t last_end = 0;       /* end of the last token that is not space or comment */
 	enum zdm_status status = ZDM_OK;
 
 	memset(&cur, 0, sizeof cur);
@@ -123,9 +124,8 @@ enum zdm_status zdm_split(enum zdm_dialect d, const char *text, size_t len,
 		/* A custom MySQL delimiter is matched on raw text. */
 		if (in_stmt && delim_len > 1 && len - off >= delim_len &&
 		    memcmp(text + off, delim, delim_len) == 0) {
-			size_t stmt_end = off;
 			advance(&p, text, off + delim_len);
-			FINISH(stmt_end, p.off, 0);
+			FINISH(last_end, p.off, 0);
 			continue;
 		}
 
@@ -138,6 +138,12 @@ enum zdm_status zdm_split(enum zdm_dialect d, const char *text, size_t len,
 			continue;
 		}
 
+		if (!in_stmt && k == ZDM_TK_SEMI) {
+			/* an empty statement */
+			advance(&p, text, off + l);
+			pre = p.off;
+			continue;
+		}
 		if (!in_stmt) {
 			in_stmt = 1;
 			cur.pre = pre;
@@ -169,7 +175,7 @@ enum zdm_status zdm_split(enum zdm_dialect d, const char *text, size_t len,
 		case ZDM_TK_META: {
 			/* psql sends what is buffered, then runs the meta command. */
 			if (cur.off != off) {
-				FINISH(off, off, 0);
+				FINISH(last_end, off, 0);
 				in_stmt = 1;
 				cur.pre = pre;
 				cur.off = off;
@@ -238,7 +244,7 @@ enum zdm_status zdm_split(enum zdm_dialect d, const char *text, size_t len,
 		case ZDM_TK_SEMI:
 			if (delim_len == 1 && paren == 0 && block == 0) {
 				advance(&p, text, off + l);
-				FINISH(off, off + l, 0);
+				FINISH(last_end, off + l, 0);
 				continue;
 			}
 			break;
@@ -246,11 +252,10 @@ enum zdm_status zdm_split(enum zdm_dialect d, const char *text, size_t len,
 			break;
 		}
 		advance(&p, text, off + l);
+		last_end = off + l;
 	}
-	if (in_stmt) {
-		size_t e = len;
-		FINISH(e, e, ZDM_STMT_NO_TERM);
-	}
+	if (in_stmt)
+		FINISH(last_end, last_end, ZDM_STMT_NO_TERM);
 #undef FINISH
 	return status;
 }
