@@ -261,7 +261,12 @@ enum zdm_status zdm_read_file(const char *path, size_t max, char **out,
 		return zdm_error_set(err, ZDM_ERR_IO, "cannot open '%s': %s", path,
 				     strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return zdm_error_set(err, ZDM_ERR_IO, "cannot read '%s': %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
 		int isdir = S_ISDIR(st.st_mode);
 		close(fd);
 		return zdm_error_set(err, ZDM_ERR_IO, "cannot read '%s': %s", path,

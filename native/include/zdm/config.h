@@ -53,7 +53,12 @@ void zdm_config_release(struct zdm_config *c);
 enum zdm_status zdm_config_find(const char *dir, char **path,
 				struct zdm_error *err);
 
-/* Parse the file at path into c (initialised by the caller). */
+/*
+ * Parse the file at path into c (initialised by the caller).  Load and
+ * parse first clear c; after a failure c is back to "not set" and safe to
+ * release.  migration_paths != NULL with npaths == 0 means "set to an
+ * empty list".
+ */
 enum zdm_status zdm_config_load(const char *path, struct zdm_config *c,
 				struct zdm_error *err);
 

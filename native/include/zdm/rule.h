@@ -62,7 +62,7 @@ struct zdm_rule {
 /* ---- what a check may ask ------------------------------------------------ */
 
 enum zdm_dialect zdm_rule_dialect(const struct zdm_rule_ctx *c);
-/* Target server major version (PostgreSQL: 11..19; MySQL: 8 ...). */
+/* Target server major version (PostgreSQL: 9..19; MySQL: 5..9). */
 int zdm_rule_pg_version(const struct zdm_rule_ctx *c);
 int zdm_rule_mysql_version(const struct zdm_rule_ctx *c);
 
