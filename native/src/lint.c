@@ -179,7 +179,8 @@ static enum zdm_decision decision_of(const struct zdm_linter *l, const struct zd
 void zdm_report_release(struct zdm_report *r)
 {
 	for (size_t i = 0; i < r->count; i++) {
-		free(r->items[i].message);
+		if (r->items[i].message != r->items[i].rule->message)
+			free(r->items[i].message);
 		free(r->items[i].statement);
 		free(r->items[i].allow_reason);
 	}
@@ -274,7 +275,8 @@ struct zdm_rule_ctx {
 	/* the statement being checked */
 	const struct zdm_rule *rule;
 	const struct stmt_rec *rec;
-	const struct stmt_rec *recs;
+	struct zdm_arena stmt_arena; /* the statement being judged */
+	unsigned char *txn_words;   /* per statement: 'B' begin, 'C' commit/rollback, 0 */
 	size_t nrecs, cur;
 	struct zdm_report *rep;
 	struct pending { const struct zdm_rule *rule; size_t off; char *detail; } *pend;
@@ -359,14 +361,12 @@ const char *zdm_rule_setting(const struct zdm_rule_ctx *c, const char *name)
 
 int zdm_rule_txn_left_open(const struct zdm_rule_ctx *c)
 {
-	for (size_t i = c->cur + 1; i < c->nrecs; i++)
-		for (size_t j = 0; j < c->recs[i].p.nops; j++) {
-			enum zdm_op_kind k = c->recs[i].p.ops[j].kind;
-			if (k == ZDM_OP_COMMIT || k == ZDM_OP_ROLLBACK)
-				return 0;
-			if (k == ZDM_OP_BEGIN)
-				return 1;
-		}
+	for (size_t i = c->cur + 1; i < c->nrecs; i++) {
+		if (c->txn_words[i] == 'C')
+			return 0;
+		if (c->txn_words[i] == 'B')
+			return 1;
+	}
 	return 1;
 }
 
@@ -595,7 +595,7 @@ static void analyse(struct zdm_rule_ctx *c, enum zdm_dialect d, const char *text
 	if (r->st.flags & (ZDM_STMT_META | ZDM_STMT_DELIMITER))
 		return;
 	if (d == ZDM_DIALECT_POSTGRES && !(r->st.flags & ZDM_STMT_INCOMPLETE)) {
-		if (zdm_pg_analyse(text, r->st.off, r->st.len, &c->arena, &r->p))
+		if (zdm_pg_analyse(text, r->st.off, r->st.len, &c->stmt_arena, &r->p))
 			return;
 		const char *msg = r->p.error;
 		size_t eoff = r->p.error_off;
@@ -605,7 +605,7 @@ static void analyse(struct zdm_rule_ctx *c, enum zdm_dialect d, const char *text
 	}
 	const char *msg = r->p.error;
 	size_t eoff = r->p.error_off;
-	zdm_recognise(d, text, r->st.off, r->st.len, &c->arena, &r->p);
+	zdm_recognise(d, text, r->st.off, r->st.len, &c->stmt_arena, &r->p);
 	r->p.error = msg;
 	r->p.error_off = eoff;
 	r->p.parsed = d != ZDM_DIALECT_POSTGRES && !(r->st.flags & ZDM_STMT_INCOMPLETE);
@@ -626,13 +626,15 @@ static void emit(struct zdm_rule_ctx *c, const struct zdm_rule *rule, enum zdm_d
 	pos_from(src->text, r->st.off, r->st.line, r->st.col, off, &f->line, &f->col);
 	if (src->first_line > 1)
 		f->line += src->first_line - 1;
-	struct zdm_buf b = ZDM_BUF_INIT;
-	zdm_buf_adds(&b, rule->message);
 	if (detail && *detail) {
+		struct zdm_buf b = ZDM_BUF_INIT;
+		zdm_buf_adds(&b, rule->message);
 		zdm_buf_adds(&b, ": ");
 		zdm_buf_adds(&b, detail);
+		f->message = zdm_buf_detach(&b, NULL);
+	} else {
+		f->message = (char *)rule->message; /* not owned: see zdm_report_release */
 	}
-	f->message = zdm_buf_detach(&b, NULL);
 	f->statement = squeeze(src->text + r->st.off, r->st.len);
 	f->allowed = allowed;
 	f->allow_reason = allow_reason ? zdm_xstrdup(allow_reason) : NULL;
@@ -751,7 +753,7 @@ static void learn_after(struct zdm_rule_ctx *c, const struct zdm_parsed *p)
 		case ZDM_OP_SET:
 			if (op->name) {
 				map_put(&c->settings, &c->arena, op->name,
-					(void *)(op->value ? op->value : ""));
+					zdm_arena_strdup(&c->arena, op->value ? op->value : ""));
 				if (strcmp(op->name, "lock_timeout") == 0 ||
 				    strcmp(op->name, "lock_wait_timeout") == 0 ||
 				    strcmp(op->name, "innodb_lock_wait_timeout") == 0)
@@ -763,6 +765,28 @@ static void learn_after(struct zdm_rule_ctx *c, const struct zdm_parsed *p)
 			break;
 		}
 	}
+}
+
+/* 'B' for BEGIN / START TRANSACTION, 'C' for COMMIT / END / ROLLBACK (not TO). */
+static unsigned char txn_word(const char *text, const struct zdm_stmt *st)
+{
+	size_t n = 0;
+	while (n < st->len && n < 16 && text[st->off + n] != ' ' && text[st->off + n] != ';' &&
+	       text[st->off + n] != '\n' && text[st->off + n] != '\t')
+		n++;
+	const char *w = text + st->off;
+	if (zdm_strncaseeq(w, n, "begin") || zdm_strncaseeq(w, n, "start"))
+		return 'B';
+	if (zdm_strncaseeq(w, n, "commit") || zdm_strncaseeq(w, n, "end"))
+		return 'C';
+	if (zdm_strncaseeq(w, n, "rollback")) {
+		/* ROLLBACK TO SAVEPOINT keeps the transaction open */
+		for (size_t i = n; i + 2 <= st->len; i++)
+			if (zdm_strncaseeq(w + i, 2, "to") && (w[i - 1] == ' ' || w[i - 1] == '\t'))
+				return 0;
+		return 'C';
+	}
+	return 0;
 }
 
 static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
@@ -790,24 +814,26 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 		}
 	}
 
-	/* Pass 1: statements of this section, analysed. */
-	size_t n = 0;
-	struct stmt_rec *recs = zdm_xcalloc(list.count ? list.count : 1, sizeof(*recs));
+	/*
+	 * One pass: analyse a statement into its own arena, judge it, learn
+	 * from it, and drop it, so memory does not grow with the file.  The
+	 * one look ahead (is a BEGIN ever committed?) uses each statement's
+	 * first words, found once up front.
+	 */
+	c->txn_words = zdm_xcalloc(list.count ? list.count : 1, 1);
+	for (size_t i = 0; i < list.count; i++)
+		c->txn_words[i] = txn_word(src->text, &list.items[i]);
+	c->nrecs = list.count;
+	c->explicit_txn = 0;
+	c->rep->statements += list.count;
+
 	for (size_t i = 0; i < list.count; i++) {
-		struct stmt_rec *r = &recs[n++];
+		struct stmt_rec rec, *r = &rec;
+		memset(r, 0, sizeof *r);
 		r->st = list.items[i];
 		if (r->st.flags & ZDM_STMT_INCOMPLETE)
-			r->split_error = zdm_arena_strdup(&c->arena, serr.msg);
+			r->split_error = zdm_arena_strdup(&c->stmt_arena, serr.msg);
 		analyse(c, d, src->text, r);
-	}
-	c->recs = recs;
-	c->nrecs = n;
-	c->explicit_txn = 0;
-	c->rep->statements += n;
-
-	/* Pass 2: judge in order, keeping the context. */
-	for (size_t i = 0; i < n; i++) {
-		struct stmt_rec *r = &recs[i];
 		c->cur = i;
 		c->rec = r;
 		if (!sec->txn && !c->explicit_txn)
@@ -860,11 +886,12 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 				c->txn_id++;
 			}
 		}
+		zdm_arena_release(&c->stmt_arena);
 	}
 	if (sec->txn)
 		c->txn_id++;
-	free(recs);
-	c->recs = NULL;
+	free(c->txn_words);
+	c->txn_words = NULL;
 	c->nrecs = 0;
 	zdm_stmt_list_release(&list);
 	(void)err;
@@ -877,6 +904,7 @@ static void ctx_release(struct zdm_rule_ctx *c)
 	map_release(&c->settings);
 	map_release(&c->not_valid_txn);
 	zdm_arena_release(&c->arena);
+	zdm_arena_release(&c->stmt_arena);
 	free(c->once);
 	free(c->pend);
 }
@@ -935,11 +963,12 @@ enum zdm_status zdm_lint_source(struct zdm_linter *l,
 		f->file = rep->names[rep->nnames - 1];
 		f->line = fa[i].line + (src->first_line > 1 ? src->first_line - 1 : 0);
 		f->col = fa[i].col;
-		f->message = zdm_xstrdup(fa[i].rule ? f->rule->message :
-					 "zdm:allow-file names no known rule (see zdm rules)");
+		f->message = fa[i].rule ? (char *)f->rule->message :
+			     zdm_xstrdup("zdm:allow-file names no known rule (see zdm rules)");
 		f->statement = zdm_xstrdup("");
 		if (f->decision == ZDM_DECISION_OFF) {
-			free(f->message);
+			if (f->message != f->rule->message)
+				free(f->message);
 			free(f->statement);
 			rep->count--;
 		}

@@ -63,7 +63,7 @@ struct zdm_op *zdm_parsed_add(struct zdm_parsed *p, struct zdm_arena *a,
 			      const struct zdm_op *op)
 {
 	if (p->nops == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
+		size_t cap = p->cap ? p->cap * 2 : 1;
 		struct zdm_op *n = zdm_arena_alloc(a, cap * sizeof(*n));
 		if (p->nops)
 			memcpy(n, p->ops, p->nops * sizeof(*n));

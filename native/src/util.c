@@ -103,26 +103,63 @@ void zdm_buf_addf(struct zdm_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t need;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (n < need)
+		return 0;
+	for (size_t i = 1; i < need; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong 3-byte forms, surrogates, and beyond U+10FFFF */
+	if (need == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+		return 0;
+	if (need == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+		return 0;
+	return need;
+}
+
 void zdm_buf_add_json_str(struct zdm_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	zdm_buf_addc(b, '"');
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
-		case '"': zdm_buf_add(b, "\\\"", 2); break;
-		case '\\': zdm_buf_add(b, "\\\\", 2); break;
-		case '\n': zdm_buf_add(b, "\\n", 2); break;
-		case '\r': zdm_buf_add(b, "\\r", 2); break;
-		case '\t': zdm_buf_add(b, "\\t", 2); break;
+		case '"': zdm_buf_add(b, "\\\"", 2); i++; continue;
+		case '\\': zdm_buf_add(b, "\\\\", 2); i++; continue;
+		case '\n': zdm_buf_add(b, "\\n", 2); i++; continue;
+		case '\r': zdm_buf_add(b, "\\r", 2); i++; continue;
+		case '\t': zdm_buf_add(b, "\\t", 2); i++; continue;
 		default:
-			if (c < 0x20 || c == 0x7f) {
-				char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-				zdm_buf_add(b, u, 6);
-			} else {
-				zdm_buf_addc(b, (char)c);
-			}
+			break;
 		}
+		if (c < 0x20 || c == 0x7f) {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			zdm_buf_add(b, u, 6);
+			i++;
+			continue;
+		}
+		size_t l = utf8_len((const unsigned char *)s + i, n - i);
+		if (!l) {
+			/* Invalid UTF-8 becomes U+FFFD: the output stays valid JSON. */
+			zdm_buf_add(b, "\\ufffd", 6);
+			i++;
+			continue;
+		}
+		zdm_buf_add(b, s + i, l);
+		i += l;
 	}
 	zdm_buf_addc(b, '"');
 }
@@ -280,6 +317,29 @@ enum zdm_status zdm_read_file(const char *path, size_t max, char **out,
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	/* Size the buffer once: a doubling buffer would peak at twice the file. */
+	size_t want = (size_t)st.st_size;
+	char *buf = zdm_xmalloc(want + 1);
+	size_t got = 0;
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	char probe;
+	if (got == want && read(fd, &probe, 1) == 0) {
+		buf[got] = '\0';
+		close(fd);
+		*out = buf;
+		*len = got;
+		return ZDM_OK;
+	}
+	/* The file changed size while we read it: fall back to the slow way. */
+	free(buf);
+	lseek(fd, 0, SEEK_SET);
 	enum zdm_status s = read_fd(fd, path, max, out, len, err);
 	close(fd);
 	return s;

@@ -34,7 +34,8 @@ struct zdm_finding {
 	enum zdm_decision decision;  /* after the config */
 	const char *file;            /* owned by the report */
 	int line, col;               /* 1-based */
-	char *message;               /* the rule's message, plus any detail */
+	char *message;               /* the rule's message, plus any detail (owned unless
+	                                it is rule->message itself) */
 	char *statement;             /* the statement, whitespace squeezed, at most ZDM_STMT_MAX bytes */
 	int allowed;                 /* suppressed by -- zdm:allow with a reason */
 	char *allow_reason;          /* NULL unless allowed */

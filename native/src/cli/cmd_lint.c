@@ -79,48 +79,56 @@ static void print_text(const struct zdm_report *r, int show_allowed)
 	putchar('\n');
 }
 
-static json_t *aliases_json(const struct zdm_rule *rule)
+/* Strings go through zdm_buf_add_json_str: invalid UTF-8 becomes U+FFFD. */
+static void json_field(struct zdm_buf *b, const char *key, const char *val, int comma)
 {
-	json_t *a = json_array();
-	for (int k = 0; k < 4 && rule->aliases[k]; k++)
-		json_array_append_new(a, json_string(rule->aliases[k]));
-	return a;
+	zdm_buf_addf(b, "%s\"%s\": ", comma ? ", " : "", key);
+	zdm_buf_add_json_str(b, val ? val : "", val ? strlen(val) : 0);
 }
 
+/*
+ * Streamed, one finding at a time: a report of 50,000 findings is not
+ * built as a tree in memory first.
+ */
 static void print_json(const struct zdm_report *r, int show_allowed)
 {
-	json_t *root = json_object(), *arr = json_array();
-	json_object_set_new(root, "files", json_integer((json_int_t)r->files));
-	json_object_set_new(root, "statements", json_integer((json_int_t)r->statements));
-	json_object_set_new(root, "parse_errors", json_integer((json_int_t)r->parse_errors));
+	struct zdm_buf b = ZDM_BUF_INIT;
+	zdm_buf_addf(&b, "{\"files\": %zu, \"statements\": %zu, \"parse_errors\": %zu,\n \"findings\": [",
+		     r->files, r->statements, r->parse_errors);
+	int first = 1;
 	for (size_t i = 0; i < r->count; i++) {
 		const struct zdm_finding *f = &r->items[i];
 		if (f->allowed && !show_allowed)
 			continue;
-		json_t *o = json_object();
-		json_object_set_new(o, "file", json_string(f->file));
-		json_object_set_new(o, "line", json_integer(f->line));
-		json_object_set_new(o, "column", json_integer(f->col));
-		json_object_set_new(o, "rule", json_string(f->rule->id));
-		json_object_set_new(o, "aliases", aliases_json(f->rule));
-		json_object_set_new(o, "decision", json_string(zdm_decision_name(f->decision)));
-		json_object_set_new(o, "message", json_string(f->message));
-		json_object_set_new(o, "help", json_string(f->rule->help));
-		json_object_set_new(o, "statement", json_string(f->statement ? f->statement : ""));
-		if (f->allowed) {
-			json_object_set_new(o, "allowed", json_true());
-			json_object_set_new(o, "allow_reason", json_string(f->allow_reason));
+		zdm_buf_adds(&b, first ? "\n  {" : ",\n  {");
+		first = 0;
+		json_field(&b, "file", f->file, 0);
+		zdm_buf_addf(&b, ", \"line\": %d, \"column\": %d", f->line, f->col);
+		json_field(&b, "rule", f->rule->id, 1);
+		zdm_buf_adds(&b, ", \"aliases\": [");
+		for (int k = 0; k < 4 && f->rule->aliases[k]; k++) {
+			if (k)
+				zdm_buf_adds(&b, ", ");
+			zdm_buf_add_json_str(&b, f->rule->aliases[k], strlen(f->rule->aliases[k]));
 		}
-		json_array_append_new(arr, o);
+		zdm_buf_addc(&b, ']');
+		json_field(&b, "decision", zdm_decision_name(f->decision), 1);
+		json_field(&b, "message", f->message, 1);
+		json_field(&b, "help", f->rule->help, 1);
+		json_field(&b, "statement", f->statement, 1);
+		if (f->allowed) {
+			zdm_buf_adds(&b, ", \"allowed\": true");
+			json_field(&b, "allow_reason", f->allow_reason, 1);
+		}
+		zdm_buf_addc(&b, '}');
+		if (b.len > 1 << 16) {
+			fwrite(b.data, 1, b.len, stdout);
+			zdm_buf_reset(&b);
+		}
 	}
-	json_object_set_new(root, "findings", arr);
-	/* Invalid UTF-8 in a statement must not lose the report. */
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (s) {
-		puts(s);
-		free(s);
-	}
-	json_decref(root);
+	zdm_buf_adds(&b, first ? "]}\n" : "\n ]}\n");
+	fwrite(b.data, 1, b.len, stdout);
+	zdm_buf_release(&b);
 }
 
 static const char *sarif_level(enum zdm_decision d)
