@@ -11,7 +11,7 @@ set -eu
 # server for the integration tests, valgrind, the sqlite3 shell.
 PKGS="gcc make libc6-dev libsqlite3-dev sqlite3 libjansson-dev libyaml-dev \
 libpg-query-dev libprotobuf-c-dev libpq-dev libcriterion-dev postgresql \
-valgrind"
+valgrind jq"
 
 missing=""
 for p in $PKGS; do

@@ -1,8 +1,9 @@
 -- migrate:up transaction:false
--- The seed's "right" index, in a file that does not run in a transaction
--- (CONCURRENTLY cannot), and re-runnable after a failed build.
-SET lock_timeout = '2s';
-DROP INDEX CONCURRENTLY IF EXISTS idx_orders_user_id;
+-- The seed's "right" index, in a section of its own: CONCURRENTLY cannot
+-- run in a transaction, and dbmate sends a section as one query string,
+-- which PostgreSQL runs as one implicit transaction when it holds more
+-- than one statement.  IF NOT EXISTS makes a retry after a failed build
+-- safe once the INVALID index is dropped (DROP INDEX CONCURRENTLY).
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON orders (user_id);
 
 -- migrate:down transaction:false

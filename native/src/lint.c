@@ -114,6 +114,8 @@ struct zdm_linter {
 	struct map con_kinds;      /* table.constraint -> (void *)(uintptr_t)enum zdm_con */
 	struct map check_cols;     /* table.constraint -> column of a NOT NULL check */
 	struct map index_tables;   /* index -> the table it was created on */
+	struct map not_null_cols;  /* table.column -> (void *)1 once it is NOT NULL */
+	struct map checked_tables; /* table -> (void *)1 when it has a valid CHECK */
 };
 
 struct zdm_linter *zdm_linter_new(const struct zdm_lint_opts *o)
@@ -135,6 +137,8 @@ void zdm_linter_free(struct zdm_linter *l)
 	map_release(&l->con_kinds);
 	map_release(&l->check_cols);
 	map_release(&l->index_tables);
+	map_release(&l->not_null_cols);
+	map_release(&l->checked_tables);
 	zdm_arena_release(&l->arena);
 	free(l->decision);
 	free(l);
@@ -251,6 +255,7 @@ struct section {
 	size_t start, end;         /* byte range of the section */
 	int txn;                   /* runs in one transaction */
 	int down;
+	int dbmate;                /* a dbmate section */
 };
 
 struct file_allow {
@@ -347,6 +352,16 @@ enum zdm_con zdm_rule_constraint_kind(const struct zdm_rule_ctx *c,
 	if (!table || !name)
 		return ZDM_CON_NONE;
 	return (enum zdm_con)(intptr_t)map_get(&c->l->con_kinds, key2(k, sizeof k, table, name));
+}
+
+int zdm_rule_check_is_redundant(const struct zdm_rule_ctx *c, const char *table,
+				const char *name)
+{
+	char k[512];
+	if (!table || !name)
+		return 0;
+	const char *col = map_get(&c->l->check_cols, key2(k, sizeof k, table, name));
+	return col && map_get(&c->l->not_null_cols, key2(k, sizeof k, table, col)) != NULL;
 }
 
 int zdm_rule_has_lock_timeout(const struct zdm_rule_ctx *c)
@@ -578,6 +593,7 @@ static size_t dbmate_sections(const char *text, size_t len, struct section out[2
 				out[n].end = len;
 				out[n].txn = !notx;
 				out[n].down = down;
+				out[n].dbmate = 1;
 				n++;
 			}
 		}
@@ -717,12 +733,27 @@ static void learn_after(struct zdm_rule_ctx *c, const struct zdm_parsed *p)
 			}
 			if (op->kind == ZDM_OP_ADD_COLUMN && t && op->column)
 				map_put(&c->new_columns, &c->arena, key2(k, sizeof k, t, op->column), (void *)1);
+			if (op->kind == ZDM_OP_ADD_COLUMN && t && op->column && (op->flags & ZDM_F_REFERENCES)) {
+				/* PostgreSQL's name for an unnamed column FK */
+				char fk[300];
+				snprintf(fk, sizeof fk, "%s_%s_fkey", t, op->column);
+				map_put(&l->con_kinds, &l->arena, key2(k, sizeof k, t, fk),
+					(void *)(intptr_t)ZDM_CON_FOREIGN);
+			}
+			if (op->kind == ZDM_OP_ADD_COLUMN && t && op->column && (op->flags & ZDM_F_NOT_NULL))
+				map_put(&l->not_null_cols, &l->arena, key2(k, sizeof k, t, op->column), (void *)1);
+			break;
+		case ZDM_OP_SET_NOT_NULL:
+			if (t && op->column)
+				map_put(&l->not_null_cols, &l->arena, key2(k, sizeof k, t, op->column), (void *)1);
 			break;
 		case ZDM_OP_ADD_CONSTRAINT:
 			if (!t || !op->name)
 				break;
 			map_put(&l->con_kinds, &l->arena, key2(k, sizeof k, t, op->name),
 				(void *)(intptr_t)op->con);
+			if (op->con == ZDM_CON_CHECK && !(op->flags & ZDM_F_NOT_VALID))
+				map_put(&l->checked_tables, &l->arena, t, (void *)1);
 			if (op->con == ZDM_CON_CHECK && op->column) {
 				map_put(&l->check_cols, &l->arena, key2(k, sizeof k, t, op->name),
 					zdm_arena_strdup(&l->arena, op->column));
@@ -735,6 +766,10 @@ static void learn_after(struct zdm_rule_ctx *c, const struct zdm_parsed *p)
 					(void *)(intptr_t)(c->txn_id + 1));
 			break;
 		case ZDM_OP_VALIDATE_CONSTRAINT:
+			if (t && op->name &&
+			    map_get(&l->con_kinds, key2(k, sizeof k, t, op->name)) ==
+				    (void *)(intptr_t)ZDM_CON_CHECK)
+				map_put(&l->checked_tables, &l->arena, t, (void *)1);
 			if (t && op->name) {
 				const char *col = map_get(&l->check_cols, key2(k, sizeof k, t, op->name));
 				if (col)
@@ -825,6 +860,19 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 		c->txn_words[i] = txn_word(src->text, &list.items[i]);
 	c->nrecs = list.count;
 	c->explicit_txn = 0;
+	/*
+	 * dbmate sends a transaction:false section as one query string, and
+	 * PostgreSQL runs a multi-statement string as one implicit
+	 * transaction: CONCURRENTLY fails there unless it is alone.
+	 */
+	int sec_txn = sec->txn;
+	if (sec->dbmate && !sec->txn && d == ZDM_DIALECT_POSTGRES) {
+		size_t real = 0;
+		for (size_t i = 0; i < list.count; i++)
+			if (!(list.items[i].flags & (ZDM_STMT_META | ZDM_STMT_DELIMITER)))
+				real++;
+		sec_txn = real > 1;
+	}
 	c->rep->statements += list.count;
 
 	for (size_t i = 0; i < list.count; i++) {
@@ -836,7 +884,7 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 		analyse(c, d, src->text, r);
 		c->cur = i;
 		c->rec = r;
-		if (!sec->txn && !c->explicit_txn)
+		if (!sec_txn && !c->explicit_txn)
 			c->txn_id++;
 		learn_before(c, &r->p);
 
@@ -854,7 +902,7 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 			.line = r->st.line, .col = r->st.col,
 			.ops = r->p.ops, .nops = r->p.nops,
 			.parsed = r->p.parsed,
-			.in_txn = sec->txn || c->explicit_txn,
+			.in_txn = sec_txn || c->explicit_txn,
 			.in_down = sec->down,
 			.mysql = r->p.mysql,
 		};
@@ -865,6 +913,11 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 				struct zdm_op *op = &r->p.ops[k];
 				if (op->kind == ZDM_OP_DROP_INDEX && !op->table && op->name)
 					op->table = map_get(&c->l->index_tables, op->name);
+				/* A validated CHECK on the partition: the proxy we can see
+				 * for "PostgreSQL can skip the scan". */
+				if (op->kind == ZDM_OP_ATTACH_PARTITION && op->name &&
+				    map_get(&c->l->checked_tables, op->name))
+					op->flags |= ZDM_F_HAS_CHECK;
 			}
 			for (size_t k = 0; k < zdm_rules_count; k++) {
 				const struct zdm_rule *rule = zdm_rules[k];
@@ -888,7 +941,7 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 		}
 		zdm_arena_release(&c->stmt_arena);
 	}
-	if (sec->txn)
+	if (sec_txn)
 		c->txn_id++;
 	free(c->txn_words);
 	c->txn_words = NULL;
@@ -935,6 +988,7 @@ enum zdm_status zdm_lint_source(struct zdm_linter *l,
 		secs[0].start = 0;
 		secs[0].end = src->len;
 		secs[0].down = ends_with(name, ".down.sql");
+		secs[0].dbmate = 0;
 		if (src->txn >= 0)
 			secs[0].txn = src->txn;
 		else

@@ -11,7 +11,9 @@ solution && /^### / {
     else if ($2 == "MySQL" || $2 == "MariaDB") dialect = "mysql"
     given = ""; next
 }
-solution && /^(Given|Instead of|Use)( \(.*\))?:[ \r]*$/ { label = $1; next }
+solution && /^(Given|Instead of|Use)( \(.*\))?:[ \r]*$/ {
+    label = /^Given/ ? "Given" : /^Use/ ? "Use" : "Instead"; next
+}
 solution && /^```sql/ && label != "" { inblock = 1; block = ""; next }
 inblock && /^```/ {
     inblock = 0

@@ -103,6 +103,14 @@ int zdm_rule_not_valid_in_same_txn(const struct zdm_rule_ctx *c,
 enum zdm_con zdm_rule_constraint_kind(const struct zdm_rule_ctx *c,
 				      const char *table, const char *name);
 
+/*
+ * True when constraint name on table is a CHECK (col IS NOT NULL) whose
+ * column has since been made NOT NULL: dropping it is the last step of
+ * the safe NOT NULL recipe, not a loss of protection.
+ */
+int zdm_rule_check_is_redundant(const struct zdm_rule_ctx *c, const char *table,
+				const char *name);
+
 /* True when a SET lock_timeout was seen earlier in this file. */
 int zdm_rule_has_lock_timeout(const struct zdm_rule_ctx *c);
 

@@ -222,7 +222,8 @@ static void fill_type(struct pg_ctx *c, const PgQuery__TypeName *t, struct zdm_t
 	const char *name = last_name(t->names, t->n_names);
 	if (!name)
 		return;
-	out->name = zdm_type_norm(c->a, name);
+	/* "char" (quoted, one byte) is not char(n), which arrives as pg_catalog.bpchar. */
+	out->name = t->n_names == 1 && strcmp(name, "char") == 0 ? "char" : zdm_type_norm(c->a, name);
 	for (size_t i = 0; i < t->n_typmods && out->nmods < 2; i++) {
 		const PgQuery__Node *m = t->typmods[i];
 		if (m->node_case == PG_QUERY__NODE__NODE_A_CONST &&
@@ -612,7 +613,9 @@ static void walk_stmt(struct pg_ctx *c, const PgQuery__Node *n, int32_t at)
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
 		const PgQuery__CreateTableAsStmt *s = n->create_table_as_stmt;
-		if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && s->into) {
+		/* A materialized view made here is as new as a table made here. */
+		if ((s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		     s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW) && s->into) {
 			op = add(c, ZDM_OP_CREATE_TABLE, s->into->rel, at);
 			op->flags |= ZDM_F_AS_SELECT;
 			if (s->if_not_exists)
@@ -642,7 +645,10 @@ static void walk_stmt(struct pg_ctx *c, const PgQuery__Node *n, int32_t at)
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT: {
 		const PgQuery__RenameStmt *s = n->rename_stmt;
-		if (s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		/* A renamed view breaks its readers just as a table does. */
+		if (s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		    s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
+		    s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW) {
 			op = add(c, ZDM_OP_RENAME_TABLE, s->relation, at);
 			op->name = dup(c, s->newname);
 		} else if (s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN &&
