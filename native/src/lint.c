@@ -591,7 +591,7 @@ static size_t dbmate_sections(const char *text, size_t len, struct section out[2
 						notx = 1;
 				out[n].start = eol;
 				out[n].end = len;
-				out[n].txn = !notx;
+				out[n].txn = notx ? ZDM_TXN_NONE : ZDM_TXN_OPEN;
 				out[n].down = down;
 				out[n].dbmate = 1;
 				n++;
@@ -871,7 +871,7 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 		for (size_t i = 0; i < list.count; i++)
 			if (!(list.items[i].flags & (ZDM_STMT_META | ZDM_STMT_DELIMITER)))
 				real++;
-		sec_txn = real > 1;
+		sec_txn = real > 1 ? ZDM_TXN_IMPLICIT : ZDM_TXN_NONE;
 	}
 	c->rep->statements += list.count;
 
@@ -902,7 +902,7 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 			.line = r->st.line, .col = r->st.col,
 			.ops = r->p.ops, .nops = r->p.nops,
 			.parsed = r->p.parsed,
-			.in_txn = sec_txn || c->explicit_txn,
+			.in_txn = c->explicit_txn ? ZDM_TXN_OPEN : sec_txn,
 			.in_down = sec->down,
 			.mysql = r->p.mysql,
 		};
@@ -911,7 +911,8 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 			 * index was created on, when we saw it. */
 			for (size_t k = 0; k < r->p.nops; k++) {
 				struct zdm_op *op = &r->p.ops[k];
-				if (op->kind == ZDM_OP_DROP_INDEX && !op->table && op->name)
+				if ((op->kind == ZDM_OP_DROP_INDEX || op->kind == ZDM_OP_REINDEX) &&
+				    !op->table && op->name)
 					op->table = map_get(&c->l->index_tables, op->name);
 				/* A validated CHECK on the partition: the proxy we can see
 				 * for "PostgreSQL can skip the scan". */
@@ -989,10 +990,13 @@ enum zdm_status zdm_lint_source(struct zdm_linter *l,
 		secs[0].end = src->len;
 		secs[0].down = ends_with(name, ".down.sql");
 		secs[0].dbmate = 0;
+		/* golang-migrate and psql -c "a; b" send the text as one
+		 * query string: one implicit transaction block. */
 		if (src->txn >= 0)
-			secs[0].txn = src->txn;
+			secs[0].txn = src->txn ? ZDM_TXN_IMPLICIT : ZDM_TXN_NONE;
 		else
-			secs[0].txn = ends_with(name, ".up.sql") || secs[0].down;
+			secs[0].txn = ends_with(name, ".up.sql") || secs[0].down ?
+				      ZDM_TXN_IMPLICIT : ZDM_TXN_NONE;
 		nsec = 1;
 	} else if (src->txn == 0) {
 		secs[0].txn = secs[1].txn = 0;

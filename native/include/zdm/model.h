@@ -100,6 +100,7 @@ enum {
 	ZDM_F_DEFAULT_NULL     = 1u << 25, /* DEFAULT NULL: same as no default */
 	ZDM_F_TEMP             = 1u << 26, /* a temporary table */
 	ZDM_F_FIRST_AFTER      = 1u << 27, /* MySQL FIRST / AFTER col: a column reorder */
+	ZDM_F_ONLY             = 1u << 28, /* CREATE INDEX ... ON ONLY: the partitioned parent alone */
 };
 
 enum zdm_con {

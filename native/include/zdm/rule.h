@@ -33,6 +33,19 @@ const char *zdm_decision_name(enum zdm_decision d);
 /* Returns 0 and writes *out, or -1 for an unknown name. */
 int zdm_decision_parse(const char *s, enum zdm_decision *out);
 
+/*
+ * Transaction states of a statement.  An implicit block is PostgreSQL
+ * running a multi-statement query string (psql -c "a; b", a dbmate
+ * transaction:false section, a golang-migrate file) as one transaction:
+ * CONCURRENTLY fails there, but a BEGIN inside it starts a real
+ * transaction rather than nesting.
+ */
+enum {
+	ZDM_TXN_NONE = 0,
+	ZDM_TXN_OPEN = 1,         /* BEGIN, or a runner's transaction */
+	ZDM_TXN_IMPLICIT = 2,
+};
+
 /* One statement as the rules see it. */
 struct zdm_stmt_view {
 	const char *text;         /* the whole file text */
@@ -41,7 +54,7 @@ struct zdm_stmt_view {
 	const struct zdm_op *ops;
 	size_t nops;
 	int parsed;               /* 1: by the real parser; 0: token-level fallback */
-	int in_txn;               /* runs inside a transaction block */
+	int in_txn;               /* runs inside a transaction block: ZDM_TXN_* */
 	int in_down;              /* in a migration's down section (a rollback) */
 	struct zdm_mysql_opts mysql;
 };

@@ -638,6 +638,8 @@ static void walk_stmt(struct pg_ctx *c, const PgQuery__Node *n, int32_t at)
 			op->flags |= ZDM_F_UNIQUE;
 		if (s->if_not_exists)
 			op->flags |= ZDM_F_IF_NOT_EXISTS;
+		if (s->relation && !s->relation->inh)
+			op->flags |= ZDM_F_ONLY;
 		break;
 	}
 	case PG_QUERY__NODE__NODE_DROP_STMT:
