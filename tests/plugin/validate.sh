@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The plugin as Claude Code sees it, checked with the real Claude Code CLI.
+#
+#   tests/plugin/validate.sh
+#
+# 1. `claude plugin validate --strict` on the plugin (components) and on the
+#    marketplace, with no warning and no error, plus the checks the
+#    validator leaves out (agent colours, pre-approved `!` commands, links).
+# 2. `claude plugin marketplace add`, `install zdm@zdm-tools`, `details zdm`:
+#    every skill, agent, command and hook event is listed.
+# 3. The installed copy's SessionStart script builds bin/zdm-guard and
+#    bin/zdm, is silent and fast the second time, and speaks up (JSON
+#    systemMessage) when it cannot build.
+# 4. The installed zdm-guard denies a blocking CREATE INDEX and passes `ls`.
+# 5. A real `claude -p` session against a local fake API (fake-api.js): every
+#    slash command expands (its `!` commands are pre-approved), and the
+#    PreToolUse hook blocks the same CREATE INDEX sent as a Bash tool call.
+#
+# Offline apart from npm: the CLI is installed into build/npm on first use
+# (CLAUDE=/path/to/claude uses another one). HOME is a throwaway directory,
+# so the user's own Claude Code settings are never read or changed.
+# Prints one line per check and a final "N passed, M failed"; exits 1 when
+# anything failed.
+# shellcheck disable=SC2016  # backquotes in single quotes are literal on purpose
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+pass=0
+fail=0
+ok() {
+	pass=$((pass + 1))
+	printf 'ok   %s\n' "$1"
+}
+bad() {
+	fail=$((fail + 1))
+	printf 'FAIL %s\n' "$1"
+	if [ $# -gt 1 ] && [ -n "$2" ]; then
+		printf '%s\n' "$2" | head -n 40 | sed 's/^/     | /'
+	fi
+}
+finish() {
+	printf '%d passed, %d failed\n' "$pass" "$fail"
+	if [ "$fail" -eq 0 ]; then exit 0; fi
+	exit 1
+}
+# check NAME COMMAND...: one check that passes when COMMAND succeeds
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+}
+
+# ---- the CLI ---------------------------------------------------------------
+claude=${CLAUDE:-$root/build/npm/node_modules/.bin/claude}
+if [ ! -x "$claude" ]; then
+	echo "installing @anthropic-ai/claude-code into build/npm" >&2
+	if ! npm install --prefix "$root/build/npm" --no-audit --no-fund \
+		--loglevel=error @anthropic-ai/claude-code >&2; then
+		bad "install the Claude Code CLI from npm"
+		finish
+	fi
+fi
+if ! version=$("$claude" --version 2>&1); then
+	bad "claude --version" "$version"
+	finish
+fi
+echo "# claude $version"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/zdm-plugin.XXXXXX")
+server_pid=
+# shellcheck disable=SC2317  # called by the trap
+cleanup() {
+	if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+export HOME=$tmp/home
+export XDG_CONFIG_HOME=$HOME/.config XDG_CACHE_HOME=$HOME/.cache XDG_DATA_HOME=$HOME/.local/share
+mkdir -p "$HOME"
+unset CLAUDE_CONFIG_DIR CLAUDE_PLUGIN_ROOT CLAUDE_PLUGIN_DATA CLAUDE_PROJECT_DIR \
+	CLAUDECODE CLAUDE_CODE_ENTRYPOINT CLAUDE_ENV_FILE ANTHROPIC_API_KEY \
+	ANTHROPIC_AUTH_TOKEN ANTHROPIC_BASE_URL ZDM_GUARD 2>/dev/null || true
+export DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 \
+	CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 NO_COLOR=1
+
+# json FILE EXPR: print EXPR evaluated on the parsed JSON file (as `j`)
+json() {
+	node -e "const j = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
+		const v = ($2); console.log(typeof v === 'string' ? v : JSON.stringify(v));" "$1"
+}
+# frontmatter FILE KEY: a top-level scalar from a markdown file's frontmatter
+frontmatter() {
+	awk -v key="$2" 'NR == 1 && $0 != "---" { exit } NR > 1 && $0 == "---" { exit }
+		NR > 1 && index($0, key ": ") == 1 { v = substr($0, length(key) + 3); gsub(/^"|"$/, "", v); print v; exit }' "$1"
+}
+
+# ---- 1. validation ---------------------------------------------------------
+validate() {
+	local what=$1 out rc=0
+	out=$("$claude" plugin validate "$what" --strict 2>&1) || rc=$?
+	if [ "$rc" -eq 0 ] && grep -q 'Validation passed' <<<"$out" &&
+		! grep -qiE 'warning|error|⚠|✘|❯' <<<"$out"; then
+		ok "claude plugin validate $what --strict"
+	else
+		bad "claude plugin validate $what --strict (exit $rc)" "$out"
+	fi
+}
+validate .claude-plugin/plugin.json
+validate .
+
+v_plugin=$(json .claude-plugin/plugin.json 'j.version')
+v_market=$(json .claude-plugin/marketplace.json 'j.plugins.find(p => p.name === "zdm").version || ""')
+if [ "$v_plugin" = "$v_market" ]; then
+	ok "plugin.json and marketplace.json agree on version $v_plugin"
+else
+	bad "versions differ: plugin.json $v_plugin, marketplace.json $v_market"
+fi
+
+for d in agents commands; do
+	readme=$(find "$d" -iname 'readme*' -print)
+	if [ -n "$readme" ]; then bad "no README in $d/" "$readme"; else ok "no README in $d/"; fi
+done
+
+colors=' red blue green yellow purple orange pink cyan '
+for f in agents/*.md; do
+	name=$(frontmatter "$f" name)
+	color=$(frontmatter "$f" color)
+	model=$(frontmatter "$f" model)
+	problems=
+	[ "$name" = "$(basename "$f" .md)" ] || problems="$problems name '$name' is not the file name;"
+	case "$colors" in *" $color "*) ;; *) problems="$problems color '$color' is not one of$colors;" ;; esac
+	case "$model" in sonnet | opus | haiku | inherit | claude-*) ;; *) problems="$problems model '$model';" ;; esac
+	if [ -z "$problems" ]; then ok "agent $name: name, color, model"; else bad "agent $f:$problems"; fi
+done
+
+# Every `!` command in a command file must be pre-approved by its
+# allowed-tools, or the whole command aborts at run time.
+for f in commands/*.md; do
+	allowed=$(frontmatter "$f" allowed-tools)
+	missing=
+	while IFS= read -r cmd; do
+		[ -n "$cmd" ] || continue
+		prefix=$(awk '{ print $1 " " $2 }' <<<"$cmd")
+		case "$allowed" in *"Bash($prefix:"* | *"Bash($prefix "* | *"Bash($prefix)"*) ;;
+		*) missing="$missing $prefix" ;; esac
+	done < <(grep -o '!`[^`]*`' "$f" | sed 's/^!`//; s/`$//')
+	hint=$(sed -n '2,/^---$/p' "$f" | grep '^argument-hint:' || true)
+	case "$hint" in 'argument-hint: "'*'"') ;; *) missing="$missing (argument-hint not quoted)" ;; esac
+	if [ -z "$missing" ]; then ok "command $(basename "$f" .md): ! commands pre-approved, hint quoted"; else bad "command $f: not pre-approved:$missing"; fi
+done
+
+# Every page the skill names exists. Rule pages are checked apart: they come
+# with the rules, and a missing one means a renamed or unwritten rule.
+broken=
+broken_rules=
+for f in skills/zero-downtime-migrations/SKILL.md skills/zero-downtime-migrations/references/*.md; do
+	dir=$(dirname "$f")
+	while IFS= read -r ref; do
+		case "$ref" in
+		references/*) target=skills/zero-downtime-migrations/$ref ;;
+		*) target=$dir/$ref ;;
+		esac
+		[ -f "$target" ] && continue
+		case "$ref" in
+		*rules/*) broken_rules="$broken_rules $f->$ref" ;;
+		*) broken="$broken $f->$ref" ;;
+		esac
+	done < <(grep -o '`[a-z0-9/_-]*\.md`' "$f" | tr -d '`' | sort -u)
+done
+if [ -z "$broken" ]; then ok "skill pages named in the skill exist"; else bad "skill pages named in the skill exist" "$(tr ' ' '\n' <<<"$broken")"; fi
+if [ -z "$broken_rules" ]; then ok "rule pages named in the skill exist"; else bad "rule pages named in the skill exist" "$(tr ' ' '\n' <<<"$broken_rules")"; fi
+
+check "hooks/zdm-init is valid POSIX sh" sh -n hooks/zdm-init
+
+# ---- 2. marketplace add, install, details -----------------------------------
+# The CLI copies a directory source wholesale (it drops only .git), so adding
+# the working tree would copy build/ (the npm cache alone is hundreds of MB)
+# and a stale bin/. A user installing from GitHub gets the committed files;
+# stage exactly those: tracked and untracked files that .gitignore keeps.
+stage=$tmp/zdm
+mkdir -p "$stage"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	git ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' p; do [ -e "$p" ] && printf '%s\0' "$p"; done |
+		tar --null -T - -cf - | tar -xf - -C "$stage"
+else
+	tar --exclude=./build --exclude=./bin --exclude=./node_modules --exclude=./.git \
+		-cf - . | tar -xf - -C "$stage"
+fi
+
+if out=$("$claude" plugin marketplace add "$stage" 2>&1) && grep -q 'zdm-tools' <<<"$out"; then
+	ok "claude plugin marketplace add (zdm-tools)"
+else
+	bad "claude plugin marketplace add" "$out"
+	finish
+fi
+if out=$("$claude" plugin install zdm@zdm-tools 2>&1) && grep -qi 'success' <<<"$out"; then
+	ok "claude plugin install zdm@zdm-tools"
+else
+	bad "claude plugin install zdm@zdm-tools" "$out"
+	finish
+fi
+
+inst=$(json "$HOME/.claude/plugins/installed_plugins.json" 'j.plugins["zdm@zdm-tools"][0].installPath')
+size_kb=$(du -sk "$inst" | cut -f1)
+if [ -d "$inst/.claude-plugin" ] && [ ! -e "$inst/build" ] && [ ! -e "$inst/bin" ] && [ "$size_kb" -lt 20000 ]; then
+	ok "installed copy is the plugin only (${size_kb} KB, no build/ or bin/)"
+else
+	bad "installed copy at $inst: ${size_kb} KB" "$(ls -la "$inst" 2>&1)"
+fi
+
+details=$("$claude" plugin details zdm 2>&1) || true
+# listed KIND NAME: NAME appears in the "  Kind (N)  a, b, c" line
+listed() {
+	local line
+	line=$(grep -E "^ *$1 \([0-9]+\)" <<<"$details" | head -n 1 | sed -E 's/^ *[A-Za-z]+ \([0-9]+\) *//; s/ *\(.*$//')
+	case ", $line," in *", $2,"*) return 0 ;; esac
+	return 1
+}
+expect() {
+	if listed "$1" "$2"; then ok "details lists $3 $2"; else bad "details lists $3 $2" "$details"; fi
+}
+for f in skills/*/SKILL.md; do expect Skills "$(frontmatter "$f" name)" skill; done
+for f in commands/*.md; do expect Skills "$(basename "$f" .md)" command; done
+for f in agents/*.md; do expect Agents "$(frontmatter "$f" name)" agent; done
+for ev in $(json hooks/hooks.json 'Object.keys(j.hooks).join(" ")'); do expect Hooks "$ev" hook; done
+
+# ---- 3. the installed copy's SessionStart script -------------------------------
+data=$tmp/data
+mkdir -p "$data"
+rc=0
+out=$(CLAUDE_PLUGIN_ROOT="$inst" CLAUDE_PLUGIN_DATA="$data" sh "$inst/hooks/zdm-init" 2>&1) || rc=$?
+built=no
+if [ "$rc" -eq 0 ] && [ -x "$inst/bin/zdm-guard" ] && [ -x "$inst/bin/zdm" ] && [ -z "$out" ]; then
+	ok "zdm-init built bin/zdm-guard and bin/zdm in the installed copy"
+	built=yes
+else
+	bad "zdm-init built bin/zdm-guard and bin/zdm in the installed copy (exit $rc)" \
+		"$out$(printf '\n--- zdm-init.log (end)\n'; tail -n 15 "$data/zdm-init.log" 2>/dev/null)"
+fi
+if [ -n "$out" ]; then
+	if printf '%s' "$out" | node -e 'const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		if (!/NOT active/.test(j.systemMessage)) process.exit(1)' 2>/dev/null; then
+		ok "zdm-init reported its failure as a JSON systemMessage"
+	else
+		bad "zdm-init output is a JSON systemMessage" "$out"
+	fi
+fi
+
+if [ "$built" = yes ]; then
+	start=$(date +%s%N)
+	out=$(CLAUDE_PLUGIN_ROOT="$inst" CLAUDE_PLUGIN_DATA="$data" sh "$inst/hooks/zdm-init" 2>&1)
+	ms=$((($(date +%s%N) - start) / 1000000))
+	if [ -z "$out" ] && [ "$ms" -lt 500 ]; then
+		ok "zdm-init is silent and fast when bin/ is fresh (${ms} ms)"
+	else
+		bad "zdm-init is silent and fast when bin/ is fresh (${ms} ms)" "$out"
+	fi
+fi
+
+# Without make or a compiler it must say so, never stay silent.
+nocc=$tmp/nocc
+mkdir -p "$nocc/bin"
+cp -R "$stage" "$nocc/zdm"
+for t in dirname find head sed tr id mkdir grep cat; do
+	p=$(command -v "$t") && ln -s "$p" "$nocc/bin/$t"
+done
+out=$(env -i HOME="$HOME" PATH="$nocc/bin" CLAUDE_PLUGIN_ROOT="$nocc/zdm" \
+	CLAUDE_PLUGIN_DATA="$data" "$(command -v sh)" "$nocc/zdm/hooks/zdm-init" 2>&1) || true
+if printf '%s' "$out" | node -e 'const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	const ok = /NOT active/.test(j.systemMessage) && /make/.test(j.systemMessage) &&
+		j.hookSpecificOutput.hookEventName === "SessionStart";
+	process.exit(ok ? 0 : 1)' 2>/dev/null; then
+	ok "zdm-init without make or cc prints a systemMessage naming what to install"
+else
+	bad "zdm-init without make or cc prints a systemMessage naming what to install" "$out"
+fi
+
+# ---- 4. the installed guard -------------------------------------------------------
+deny_payload='{"tool_name":"Bash","tool_input":{"command":"psql -c \"CREATE INDEX i ON t(c)\""},"hook_event_name":"PreToolUse","cwd":"/tmp"}'
+pass_payload='{"tool_name":"Bash","tool_input":{"command":"ls -la"},"hook_event_name":"PreToolUse","cwd":"/tmp"}'
+if [ -x "$inst/bin/zdm-guard" ]; then
+	rc=0
+	out=$(printf '%s' "$deny_payload" | "$inst/bin/zdm-guard" 2>&1) || rc=$?
+	if [ "$rc" -eq 0 ] && printf '%s' "$out" | node -e 'const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		const h = j.hookSpecificOutput;
+		process.exit(h.hookEventName === "PreToolUse" && h.permissionDecision === "deny" && h.permissionDecisionReason ? 0 : 1)' 2>/dev/null; then
+		ok "installed zdm-guard denies psql -c \"CREATE INDEX i ON t(c)\""
+	else
+		bad "installed zdm-guard denies psql -c \"CREATE INDEX i ON t(c)\" (exit $rc)" "$out"
+	fi
+	rc=0
+	out=$(printf '%s' "$pass_payload" | "$inst/bin/zdm-guard" 2>&1) || rc=$?
+	if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+		ok "installed zdm-guard passes ls -la silently"
+	else
+		bad "installed zdm-guard passes ls -la silently (exit $rc)" "$out"
+	fi
+else
+	bad "installed zdm-guard denies psql -c \"CREATE INDEX i ON t(c)\"" "no $inst/bin/zdm-guard"
+fi
+
+# ---- 5. a real session against a fake API -----------------------------------------
+# For a directory marketplace the CLI runs hooks from the source directory,
+# for an installed one from the cache copy: give both the built binaries.
+if [ -d "$inst/bin" ] && [ ! -e "$stage/bin" ]; then cp -R "$inst/bin" "$stage/bin"; fi
+
+log=$tmp/api.jsonl
+: >"$log"
+node "$root/tests/plugin/fake-api.js" "$tmp/port" "$log" &
+server_pid=$!
+for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+if [ ! -s "$tmp/port" ]; then
+	bad "fake API server started"
+	finish
+fi
+port=$(cat "$tmp/port")
+project=$tmp/project
+mkdir -p "$project/db/migrations"
+
+# session PROMPT [CLAUDE-ARGS...]: run claude -p in the project against the fake API
+session() {
+	local prompt=$1
+	shift
+	(cd "$project" && ANTHROPIC_BASE_URL="http://127.0.0.1:$port" ANTHROPIC_API_KEY=sk-ant-zdm-test \
+		timeout 180 "$claude" -p "$prompt" "$@" 2>&1)
+}
+# first_user_text: every user text block of the first logged request
+first_user_text() {
+	head -n 1 "$log" | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		for (const m of r.body.messages || []) if (m.role === "user")
+			for (const b of (typeof m.content === "string" ? [{type: "text", text: m.content}] : m.content))
+				if (b.type === "text") console.log(b.text);'
+}
+
+# Hooks off here: these sessions test the commands, and the SessionStart
+# hook would try the build again in every one of them when it failed.
+for f in commands/*.md; do
+	c=$(basename "$f" .md)
+	: >"$log"
+	rc=0
+	out=$(session "/zdm:$c" --settings '{"disableAllHooks": true}') || rc=$?
+	# the command's first body line, after substitution, must reach the model
+	marker=$(awk 'n == 2 && NF { print; exit } /^---$/ { n++ }' "$f" | sed 's/\$[A-Z0-9]*.*//' | cut -c1-40)
+	if [ "$rc" -eq 0 ] && [ -s "$log" ] && first_user_text | grep -qF "$marker" &&
+		! grep -qi 'permission check failed' <<<"$out"; then
+		ok "claude -p /zdm:$c expands (its ! commands ran)"
+	else
+		bad "claude -p /zdm:$c expands (exit $rc)" "$out"
+	fi
+done
+
+if [ "$built" != yes ]; then
+	bad "in a session, the PreToolUse hook blocks psql -c \"CREATE INDEX i ON t(c)\"" "the guard was not built"
+	finish
+fi
+: >"$log"
+# -h/-p point psql at a closed port, in case the hook let it through.
+out=$(session 'ZDM-E2E-BASH: psql -h 127.0.0.1 -p 9 -c "CREATE INDEX i ON t(c)"') || true
+result=$(node -e 'const fs = require("fs");
+	for (const line of fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean)) {
+		const r = JSON.parse(line);
+		for (const m of r.body.messages || []) for (const b of Array.isArray(m.content) ? m.content : [])
+			if (b.type === "tool_result") {
+				const t = typeof b.content === "string" ? b.content : b.content.map((x) => x.text || "").join("");
+				console.log(t); process.exit(0);
+			}
+	}' "$log" 2>&1) || true
+if grep -q 'require-concurrent-index-creation' <<<"$result"; then
+	ok "in a session, the PreToolUse hook blocks psql -c \"CREATE INDEX i ON t(c)\""
+else
+	bad "in a session, the PreToolUse hook blocks psql -c \"CREATE INDEX i ON t(c)\"" \
+		"tool result: ${result:-<none>}"$'\n'"$out"
+fi
+
+finish
