@@ -11,13 +11,21 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-param
 OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   := $(CSTD) $(WARN) $(OPT) $(SAN) -Inative/include
-LDFLAGS  := $(SAN)
+LDFLAGS  := $(SAN) -Wl,--as-needed
 
 BUILD    ?= build
 # libpg_query is linked statically: the shared library costs about 1 ms of
 # relocations on every start, which the guard cannot afford (DESIGN.md).
 PGQUERY_A := $(shell $(CC) -print-file-name=libpg_query.a)
 LIBS     := $(PGQUERY_A) -ljansson -lyaml -lsqlite3 -lpq -lpthread -lm
+# The guard runs before every Bash call: link what it uses statically, so
+# the dynamic loader has only libc to map.
+# A position-dependent executable also skips the ~9,500 relative
+# relocations the static libpg_query brings into a PIE (measured with
+# callgrind: 296k instructions per run with PIE, 171k without, 126k for an
+# empty program).
+GUARD_LIBS := $(PGQUERY_A) -Wl,-Bstatic -ljansson -lyaml -Wl,-Bdynamic -lpthread -lm
+GUARD_LDFLAGS := $(if $(SAN),,-no-pie)
 
 LIB_SRC   := $(wildcard native/src/*.c native/src/sql/*.c native/src/rules/*.c native/src/db/*.c native/src/run/*.c)
 CLI_SRC   := $(wildcard native/src/cli/*.c)
@@ -55,36 +63,44 @@ check-deps:
 	@tools/deps.sh check
 
 # ---- build ---------------------------------------------------------------
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/gen/rule_pages.c: $(RULE_PAGES) tools/embed-pages.sh
 	@mkdir -p $(dir $@)
-	tools/embed-pages.sh $(RULE_PAGES) > $@.tmp && mv $@.tmp $@
+	$(Q)tools/embed-pages.sh $(RULE_PAGES) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/rule_list.c: $(RULE_SRC) tools/gen-rule-list.sh
 	@mkdir -p $(dir $@)
-	tools/gen-rule-list.sh $(RULE_SRC) /dev/null > $@.tmp && mv $@.tmp $@
+	$(Q)tools/gen-rule-list.sh $(RULE_SRC) /dev/null > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libzdm.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)ar rcs $@ $^
 
 bin/zdm: $(CLI_OBJ) $(BUILD)/libzdm.a
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libzdm.a $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libzdm.a $(LIBS)
 
 bin/zdm-guard: $(GUARD_OBJ) $(BUILD)/libzdm.a
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(GUARD_OBJ) $(BUILD)/libzdm.a $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) $(GUARD_LDFLAGS) -o $@ $(GUARD_OBJ) $(BUILD)/libzdm.a $(GUARD_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libzdm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libzdm.a $(LIBS) -lcriterion
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libzdm.a $(LIBS) -lcriterion
 
 -include $(DEPS)
 
