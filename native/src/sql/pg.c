@@ -904,7 +904,7 @@ static void walk_plpgsql(struct pg_ctx *c, json_t *j, size_t at, int depth)
 	json_t *v;
 	json_object_foreach(j, key, v) {
 		if (strcmp(key, "PLpgSQL_stmt_execsql") == 0 || strcmp(key, "PLpgSQL_stmt_dynexecute") == 0) {
-			int dyn = key[14] == 'd';
+			int dyn = strcmp(key, "PLpgSQL_stmt_dynexecute") == 0;
 			json_t *e = json_object_get(v, dyn ? "query" : "sqlstmt");
 			json_t *q = json_object_get(json_object_get(e, "PLpgSQL_expr"), "query");
 			if (json_is_string(q))
