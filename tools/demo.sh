@@ -25,9 +25,16 @@ run $zdm lint --dialect sqlite /tmp/zdm-demo-sqlite.sql
 if [ -x bin/zdm-guard ]; then
     step "4. The guard: Claude Code PreToolUse payloads in, decisions out"
     guard() {
+        local out rc
         printf '$ echo %s | bin/zdm-guard\n' "$1"
-        printf '%s' "$1" | bin/zdm-guard
-        echo "(exit $?; no output means: pass)"
+        out=$(printf '%s' "$1" | bin/zdm-guard); rc=$?
+        if [ -n "$out" ]; then
+            # the reason, readable: the JSON string with its \n made newlines
+            printf '%s\n' "$out" | sed -e 's/\\n/\n    /g' -e 's/\\"/"/g'
+        else
+            echo "(no output: the call passes)"
+        fi
+        echo "(exit $rc)"
     }
     guard '{"hook_event_name":"PreToolUse","tool_name":"Bash","cwd":"/tmp","tool_input":{"command":"psql -c \"CREATE INDEX idx_orders_user ON orders(user_id)\""}}'
     guard '{"hook_event_name":"PreToolUse","tool_name":"Bash","cwd":"/tmp","tool_input":{"command":"psql -c \"ALTER TABLE users ADD COLUMN nickname text\""}}'
