@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,9 @@ char *zdm_xstrdup(const char *s)
 
 static void buf_grow(struct zdm_buf *b, size_t extra)
 {
+	/* a size that cannot be met (a caller's negative length) must not wrap */
+	if (extra > SIZE_MAX / 2 - b->len)
+		die_nomem();
 	if (b->len + extra + 1 <= b->cap)
 		return;
 	size_t cap = b->cap ? b->cap : 64;
@@ -200,6 +204,8 @@ struct zdm_arena_block {
 
 void *zdm_arena_alloc(struct zdm_arena *a, size_t n)
 {
+	if (n > SIZE_MAX / 2)
+		die_nomem();
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	struct zdm_arena_block *b = a->head;
 	if (!b || b->cap - b->used < n) {
