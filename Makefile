@@ -42,7 +42,7 @@ DEPS      := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(GUARD_OBJ:.o=.d)
 
 BINS := bin/zdm $(if $(GUARD_SRC),bin/zdm-guard)
 
-.PHONY: all deps check-deps test unit clitest demo bench asan valgrind fuzz clean help
+.PHONY: all deps check-deps test unit clitest demo bench asan valgrind fuzz clean clean-bin help
 all: check-deps $(BINS)
 
 help:
@@ -53,6 +53,7 @@ help:
 	@echo "make bench   benchmarks against squawk, dbmate and cc-safety-net"
 	@echo "make asan    the test suite under AddressSanitizer + UBSan"
 	@echo "make valgrind the unit tests under valgrind memcheck"
+	@echo "make fuzz    build the libFuzzer targets, run each FUZZ_SECONDS (5)"
 	@echo "make clean   remove build/ and bin/"
 
 # ---- dependencies --------------------------------------------------------
@@ -112,19 +113,79 @@ test: all $(TEST_BIN)
 unit: all $(TEST_BIN)
 	@tools/run-tests.sh --unit-only $(TEST_BIN)
 
+# bin/ is shared with the normal build: the sanitized binaries are removed
+# whether the tests pass or not, so that the next `make` relinks them.
+# tests/fuzz/lsan.supp lists the leaks inside libpg_query itself.
+# -O1 changes what GCC's -Wformat-truncation sees: keep it a warning there.
+ASAN_MAKE = $(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -Wno-error=format-truncation" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" clean-bin all
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    $(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 	$(MAKE) clean-bin
+	$(ASAN_MAKE) all
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+	    $(ASAN_MAKE) test; rc=$$?; $(MAKE) clean-bin; exit $$rc
 
 valgrind: all $(TEST_BIN)
 	@tools/run-tests.sh --valgrind $(TEST_BIN)
 
 clean-bin:
 	rm -f bin/zdm bin/zdm-guard
+
+# ---- fuzzing -------------------------------------------------------------
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang and ASan+UBSan
+# into build/fuzz/; `make fuzz` builds them and runs each for FUZZ_SECONDS
+# on its corpus (tests/fuzz/corpus/<target>.tar.xz; new inputs go to
+# build/fuzz/corpus/).  `make fuzz-build` only builds.  libpg_query.a and
+# the other libraries are not instrumented.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 5
+FUZZ_DIR     := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := $(CSTD) -Wall -Wextra -Wno-unused-parameter -Wno-unused-function \
+                -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -Inative/include
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/gen/rule_pages.o \
+                $(FUZZ_DIR)/obj/gen/rule_list.o
+FUZZ_GUARD_OBJ := $(filter-out $(FUZZ_DIR)/obj/native/src/guard/main.o,$(GUARD_SRC:%.c=$(FUZZ_DIR)/obj/%.o))
+
+.PHONY: fuzz-build
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+fuzz-build: $(FUZZ_BIN)
+
+$(FUZZ_DIR)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_EXTRA) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+# The guard computes NULL + 0 in extract.c (text_cat), which UBSan reports;
+# until it is fixed (see /work/spec/guard-crashes.md) its code is built
+# without that one check so that fuzzing can go past it.
+$(FUZZ_GUARD_OBJ) $(FUZZ_DIR)/fuzz_guard $(FUZZ_DIR)/fuzz_shell: private FUZZ_EXTRA := -fno-sanitize=pointer-overflow
+
+$(FUZZ_DIR)/libzdm.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(FUZZ_DIR)/libguard.a: $(FUZZ_GUARD_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+# fuzz_guard includes guard/main.c itself; the guard targets link the guard.
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libguard.a $(FUZZ_DIR)/libzdm.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_EXTRA) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	    $(FUZZ_DIR)/libguard.a $(FUZZ_DIR)/libzdm.a $(LIBS)
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_GUARD_OBJ:.o=.d) $(FUZZ_BIN:=.d)
 
 demo: all
 	@tools/demo.sh

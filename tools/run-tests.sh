@@ -57,6 +57,7 @@ for bin in "$@"; do
     if [ "$mode" = valgrind ]; then
         # Criterion forks a process per test; --trace-children follows them.
         out=$(valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite \
+              --suppressions=tests/fuzz/valgrind.supp \
               --error-exitcode=99 "$bin" --jobs 1 2>&1); rc=$?
     else
         out=$("$bin" 2>&1); rc=$?
@@ -70,7 +71,7 @@ for bin in "$@"; do
 done
 
 if [ "$mode" = all ]; then
-    for suite in tests/cli/run.sh tests/guard/run.sh tests/integration/run.sh tests/plugin/validate.sh; do
+    for suite in tests/cli/run.sh tests/guard/run.sh tests/runner/run.sh tests/integration/run.sh tests/plan/run.sh tests/plugin/validate.sh; do
         [ -x "$suite" ] || continue
         echo "== $suite"
         out=$("$suite" 2>&1); rc=$?

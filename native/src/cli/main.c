@@ -26,6 +26,15 @@ static const struct cmd commands[] = {
 	{ "rules", cmd_rules, "list the rules" },
 	{ "explain", cmd_explain, "print a rule's reference page" },
 	{ "log", cmd_log, "print the guard's audit log" },
+	{ "plan", cmd_plan, "write the phased migrations of a change without downtime" },
+	{ "backfill", cmd_backfill, "update a table's rows in small batches, resumably" },
+	{ "new", cmd_new, "create a migration file with up and down sections" },
+	{ "status", cmd_status, "applied, pending, missing and modified migrations" },
+	{ "up", cmd_up, "apply pending migrations (lint gate, backup, lock timeouts)" },
+	{ "down", cmd_down, "roll back applied migrations" },
+	{ "verify", cmd_verify, "rehearse pending migrations up, down, up on a copy" },
+	{ "backup", cmd_backup, "back up the database (SQLite backup API, pg_dump)" },
+	{ "restore", cmd_restore, "restore the SQLite database from a backup" },
 };
 
 static void usage(FILE *f)
