@@ -31,13 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[n] = 0;
 
 	zdm_sh_parse(text, n, flags, &s);
-	/*
-	 * Token extents stay inside the input.  An unterminated `...` at the
-	 * end currently runs one byte past it (/work/spec/guard-crashes.md):
-	 * tolerate that one byte until the guard fixes it.
-	 */
+	/* Token extents stay inside the input. */
 	for (i = 0; i < s.toks.count; i++)
-		if (s.toks.items[i].off > n || s.toks.items[i].len > n + 1 - s.toks.items[i].off)
+		if (s.toks.items[i].off > n || s.toks.items[i].len > n - s.toks.items[i].off)
 			__builtin_trap();
 	zdm_sh_script_release(&s);
 

@@ -75,7 +75,7 @@ Test(fuzz_regress, config)
 /*
  * A negative length from a caller (size_t wrapped) once made buf_grow()
  * double its capacity until it overflowed to 0 and loop forever (the
- * guard's word_text(), /work/spec/guard-crashes.md G4): now it aborts
+ * guard's word_text(), which now also checks its lengths): now it aborts
  * like any allocation that cannot be met.
  */
 Test(fuzz_regress, buf_add_with_a_wrapped_length_aborts, .signal = SIGABRT)

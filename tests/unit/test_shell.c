@@ -258,6 +258,16 @@ Test(shell, powershell_backtick_escapes_and_here_strings)
 	cr_assert_str_eq(word(3), "DROP TABLE t;");
 }
 
+/* Found by fuzz_shell: the token ran one byte past the input. */
+Test(shell, powershell_trailing_backtick_stays_inside_the_input)
+{
+	memset(&toks, 0, sizeof(toks));
+	zdm_sh_lex("echo a`", 7, ZDM_SH_POWERSHELL, &toks);
+	cr_assert_eq(toks.count, 2);
+	cr_assert_str_eq(word(1), "a`");
+	cr_assert_leq(toks.items[1].off + toks.items[1].len, 7);
+}
+
 Test(shell, parser_counts_leading_assignments)
 {
 	parse("PGPASSWORD=x A=b psql -c 'x=y'");

@@ -91,7 +91,7 @@ static void text_var(struct ctx *c, struct text *t, const char *as_written)
 static void text_cat(struct ctx *c, struct text *t, struct text *u)
 {
 	size_t k;
-	const char *p = u->b.data, *end = u->b.data + u->b.len;
+	const char *p = u->b.data, *end = p ? p + u->b.len : NULL;
 
 	if (u->unknown)
 		text_unknown(t, u->unknown);
@@ -239,8 +239,11 @@ static void word_text(struct ctx *c, const struct zdm_sh_word *w, struct text *t
 		const struct zdm_sh_exp *e = &w->exps[k];
 		const char *as = zdm_arena_strndup(&c->g->arena, w->text + e->off, e->len);
 
-		zdm_buf_add(&t->b, w->text + pos, e->off - pos);
-		pos = e->off + e->len;
+		/* expansions are in order and apart; never trust it with a length */
+		if (e->off > pos)
+			zdm_buf_add(&t->b, w->text + pos, e->off - pos);
+		if (e->off + e->len > pos)
+			pos = e->off + e->len;
 		if (e->kind == ZDM_SH_CMDSUB && e->inner && c->g->depth < GUARD_MAX_DEPTH) {
 			struct text u;
 			memset(&u, 0, sizeof(u));
@@ -258,7 +261,8 @@ static void word_text(struct ctx *c, const struct zdm_sh_word *w, struct text *t
 		}
 		text_var(c, t, as);
 	}
-	zdm_buf_add(&t->b, w->text + pos, w->len - pos);
+	if (w->len > pos)
+		zdm_buf_add(&t->b, w->text + pos, w->len - pos);
 }
 
 /* ---- names ------------------------------------------------------------ */

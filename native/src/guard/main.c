@@ -539,11 +539,13 @@ int main(int argc, char **argv)
 			p = str_field(in, "notebook_path");
 		load_config(&g, &cfg, p && p[0] == '/' ? dir_of(&g, p) : g.cwd, &warn);
 		if (file_tool(&g, tool, in, &why) != 0) {
+			/* why may live in g's arena: answer before releasing it */
+			int r = cannot_judge(why);
 			zdm_config_release(&cfg);
 			guard_release(&g);
 			json_decref(root);
 			zdm_buf_release(&warn);
-			return cannot_judge(why);
+			return r;
 		}
 		target = p;
 	}

@@ -491,7 +491,13 @@ static void scan_word(struct lexer *lx, struct wb *w)
 			continue;
 		}
 		if (ps && c == '`') {
-			if (i + 1 < lx->n && s[i + 1] != '\n') {
+			/* a trailing escape character stands for itself */
+			if (i + 1 >= lx->n) {
+				wb_addc(w, c);
+				i++;
+				continue;
+			}
+			if (s[i + 1] != '\n') {
 				w->flags |= ZDM_SH_W_QUOTED;
 				wb_addc(w, s[i + 1]);
 			}
