@@ -128,5 +128,21 @@ for case in "$here"/cases/*.case; do
 	fi
 done
 
+# Inputs that once crashed or leaked in fuzz_guard: exit 0 and either no
+# output or a hook answer.  Under `make asan` a leak is a non-zero exit.
+for input in "$root"/tests/fixtures/fuzz/fuzz_guard/*.bin; do
+	name=fuzz/$(basename "$input")
+	case "$name" in *"$pattern"*) ;; *) continue ;; esac
+	out=$(cd "$tmp" && HOME="$tmp" CLAUDE_PLUGIN_DATA="$tmp/.data" "$guard" < "$input" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "exit status $rc"
+	elif [ -n "$out" ] && ! printf '%s' "$out" | grep -q '^{"hookSpecificOutput"'; then
+		fail "not a hook answer: $(printf '%s' "$out" | head -c 200)"
+	else
+		passed=$((passed + 1))
+	fi
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -87,6 +87,7 @@ static void copy_str(char *dst, size_t cap, const char *s, size_t n)
 }
 
 static void parse_val(struct sc *p, struct val *v, int nl);
+static void free_val(struct val *v);
 
 /* Arguments up to the closing bracket (or end of line when close is 0). */
 static void parse_args(struct sc *p, char close, struct val **items, size_t *nitems,
@@ -154,6 +155,7 @@ static void parse_args(struct sc *p, char close, struct val **items, size_t *nit
 			} else {
 				struct val skip;
 				parse_val(p, &skip, nl);
+				free_val(&skip);
 			}
 		} else {
 			struct val v;
@@ -162,6 +164,8 @@ static void parse_args(struct sc *p, char close, struct val **items, size_t *nit
 			if (*nitems < 16) {
 				*items = zdm_xrealloc(*items, (*nitems + 1) * sizeof(**items));
 				(*items)[(*nitems)++] = v;
+			} else {
+				free_val(&v);   /* past what any rule looks at */
 			}
 		}
 		blanks(p, nl);
@@ -230,9 +234,11 @@ static void parse_val(struct sc *p, struct val *v, int nl)
 		p->i++;
 		v->kind = V_LIST;
 		{
-			struct opt *o;
-			size_t no;
+			struct opt *o = NULL;
+			size_t no = 0, k;
 			parse_args(p, ']', &v->items, &v->nitems, &o, &no);
+			for (k = 0; k < no; k++)
+				free_val(&o[k].v);
 			free(o);
 		}
 		return;
