@@ -42,7 +42,7 @@ DEPS      := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(GUARD_OBJ:.o=.d)
 
 BINS := bin/zdm $(if $(GUARD_SRC),bin/zdm-guard)
 
-.PHONY: all deps check-deps test unit clitest demo bench asan valgrind fuzz clean clean-bin help
+.PHONY: all deps check-deps test unit clitest demo bench asan torture valgrind fuzz clean clean-bin help
 all: check-deps $(BINS)
 
 help:
@@ -125,6 +125,12 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 	    $(ASAN_MAKE) test; rc=$$?; $(MAKE) clean-bin; exit $$rc
+
+# Fault injection: SIGKILL at random moments, racing runners, a full disk,
+# a read-only file, a server restart, a dropped connection, hostile guard
+# input (TORTURE_TRIALS, default 100, per loop).
+torture: all
+	@tests/torture/run.sh
 
 valgrind: all $(TEST_BIN)
 	@tools/run-tests.sh --valgrind $(TEST_BIN)
