@@ -107,8 +107,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libzdm.a
 
 # ---- tests ---------------------------------------------------------------
 # Every test runs from the repository root so fixtures resolve the same way.
+# The fuzz smoke run (FUZZ_SMOKE seconds per target) is part of the plain
+# suite; under make asan the fuzz targets are already sanitized builds.
+FUZZ_SMOKE ?= 3
 test: all $(TEST_BIN)
 	@tools/run-tests.sh $(TEST_BIN)
+	$(if $(SAN),,@$(MAKE) -s --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE))
 
 unit: all $(TEST_BIN)
 	@tools/run-tests.sh --unit-only $(TEST_BIN)

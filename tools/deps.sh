@@ -8,10 +8,12 @@
 set -eu
 
 # Build: compiler, make and the libraries.  Test: Criterion, a PostgreSQL
-# server for the integration tests, valgrind, the sqlite3 shell.
+# server for the integration tests, valgrind, the sqlite3 shell, clang and
+# its libFuzzer runtime (only recommended by clang, so named) for the fuzz
+# smoke run.
 PKGS="gcc make libc6-dev libsqlite3-dev sqlite3 libjansson-dev libyaml-dev \
 libpg-query-dev libprotobuf-c-dev libpq-dev libcriterion-dev postgresql \
-valgrind jq"
+valgrind jq clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
