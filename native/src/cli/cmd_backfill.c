@@ -37,8 +37,10 @@ static void backfill_usage(FILE *f)
 	      "  --key COL              unique, indexed key to walk (default id; SQLite: rowid works)\n"
 	      "  --batch N              first batch size (default 1000, or backfill.batch_size)\n"
 	      "  --min-batch N, --max-batch N   bounds of the adaptive size (10, 50000)\n"
-	      "  --max-batch-time D     target time per batch (default 20ms; 0: fixed size)\n"
-	      "  --sleep D              pause between batches (default backfill.sleep, else 0)\n"
+	      "  --max-batch-time D     target time per batch (default PostgreSQL 20ms,\n"
+	      "                         SQLite 5ms; 0: fixed size)\n"
+	      "  --sleep D              pause between batches (default backfill.sleep, else\n"
+	      "                         PostgreSQL 0, SQLite as long as the batch held the lock)\n"
 	      "  --max-lag D            PostgreSQL: pause while replicas lag more (default 5s)\n"
 	      "  --max-lock-waiters N   PostgreSQL: pause while more sessions wait on locks (5)\n"
 	      "  --restart              forget the checkpoint and start from the first key\n"
@@ -154,8 +156,8 @@ int cmd_backfill(int argc, char **argv)
 	};
 	struct zdm_backfill_opts o;
 	memset(&o, 0, sizeof o);
-	o.target_ms = 20;
-	o.sleep_ms = -1;
+	o.target_ms = -1;	/* the library's default for the database */
+	o.sleep_ms = -1;	/* config, else the library's default */
 	const char *url = NULL, *config = NULL;
 	int json = 0, bad = 0, ch;
 	optind = 1;
@@ -200,8 +202,8 @@ int cmd_backfill(int argc, char **argv)
 	}
 	if (!o.batch && cfg.batch_size > 0)
 		o.batch = cfg.batch_size;
-	if (o.sleep_ms < 0)
-		o.sleep_ms = cfg.sleep_ms > 0 ? cfg.sleep_ms : 0;
+	if (o.sleep_ms < 0 && cfg.sleep_ms >= 0)
+		o.sleep_ms = cfg.sleep_ms;
 	zdm_config_release(&cfg);
 
 	struct zdm_error err;
