@@ -6,8 +6,10 @@
 #   part 1  lint    bin/zdm lint   vs squawk         (wall, CPU, peak RSS)
 #   part 2  guard   bin/zdm-guard  vs an empty C program and cc-safety-net
 #   part 3  runner  bin/zdm up / status vs dbmate    on SQLite
+#   part 4  downtime  a steady writer's latency while a change runs, the
+#                   unsafe way vs the zdm way, SQLite (WAL) and PostgreSQL
 #
-# Usage: tests/bench/run.sh [lint] [guard] [runner]     (default: all three)
+# Usage: tests/bench/run.sh [lint] [guard] [runner] [downtime]   (default: all)
 #
 # Each part prints a table; the end prints every goal as met / NOT met /
 # skipped.  A part whose zdm binary or subcommand does not work yet says
@@ -54,12 +56,15 @@ if [ "$QUICK" = 1 ]; then
 	LINT_RUNS=${BENCH_LINT_RUNS:-3} GUARD_RUNS=${BENCH_GUARD_RUNS:-50}
 	PEER_RUNS=${BENCH_PEER_RUNS:-5} RUNNER_N=100
 	UP_RUNS=${BENCH_UP_RUNS:-1} STATUS_RUNS=${BENCH_STATUS_RUNS:-5}
+	DT_ROWS=${BENCH_DT_ROWS:-100000}
 else
 	LINT_STMTS=50000 LINT_FILES=1000 SCALE_STMTS=20000
 	LINT_RUNS=${BENCH_LINT_RUNS:-5} GUARD_RUNS=${BENCH_GUARD_RUNS:-500}
 	PEER_RUNS=${BENCH_PEER_RUNS:-40} RUNNER_N=1000
 	UP_RUNS=${BENCH_UP_RUNS:-3} STATUS_RUNS=${BENCH_STATUS_RUNS:-20}
+	DT_ROWS=${BENCH_DT_ROWS:-1000000}
 fi
+DT_RATE=${BENCH_DT_RATE:-200}     # the writer's writes per second
 # A single run that takes longer than this is killed and counted as failed.
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-300}
 
@@ -203,6 +208,11 @@ build_helpers() {
 				-Wall -Wextra -O2 -g -o "$BB/$p" "tests/bench/$p.c" || return 1
 		fi
 	done
+	if [ ! -x "$BB/writer" ] || [ tests/bench/writer.c -nt "$BB/writer" ]; then
+		"$CC" -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -O2 -g \
+			-I"$(pg_config --includedir)" -o "$BB/writer" tests/bench/writer.c \
+			-lsqlite3 -lpq || return 1
+	fi
 }
 
 GNU_TIME=/usr/bin/time
@@ -665,12 +675,167 @@ part_runner() {
 	goal_cmp 3 "zdm status with $RUNNER_N applied: <10 ms" "$s" 10 le " ms (wall)"
 }
 
+# ---- part 4: the downtime meter -------------------------------------------
+
+# dt_seed_sqlite DB: a fresh WAL database with DT_ROWS rows in items.
+dt_seed_sqlite() {
+	rm -f "$1" "$1-wal" "$1-shm"
+	sqlite3 "$1" "PRAGMA journal_mode = WAL;
+		CREATE TABLE items (id INTEGER PRIMARY KEY, v integer, w integer NOT NULL DEFAULT 0);
+		WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $DT_ROWS)
+		INSERT INTO items (id, v, w) SELECT i, 0, 0 FROM s;" > /dev/null
+}
+
+# dt_seed_pg: a fresh items table with DT_ROWS rows on the bench server.
+dt_seed_pg() {
+	psql -qX -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" > /dev/null <<-EOF
+	SET client_min_messages = warning;
+	DROP TABLE IF EXISTS items CASCADE;
+	DROP TABLE IF EXISTS schema_migrations, zdm_migrations, zdm_backfills CASCADE;
+	CREATE TABLE items (id bigserial PRIMARY KEY, v integer, w integer NOT NULL DEFAULT 0);
+	INSERT INTO items (v) SELECT 0 FROM generate_series(1, $DT_ROWS);
+	VACUUM ANALYZE items;
+	EOF
+}
+
+# dt_run SCENARIO WAY URL -- CMD...: run CMD while the writer writes to URL;
+# appends "SCENARIO|WAY|change_s|writes|errors|p50|p99|max" to DT_ROWS_OUT.
+dt_run() {
+	local scen=$1 way=$2 url=$3; shift 4
+	local f=$OUT/downtime-${scen// /_}-${way// /_}
+	"$BB/writer" "$url" items "$DT_ROWS" "$DT_RATE" > "$f.writer" 2> "$f.writer.err" &
+	local wpid=$! t0 t1 rc
+	sleep 1                       # connect and warm up before the change
+	kill -USR1 $wpid
+	t0=$(date +%s%N)
+	"$@" > "$f.out" 2>&1; rc=$?
+	t1=$(date +%s%N)
+	sleep 0.2                     # the writes queued behind the change finish
+	kill -TERM $wpid; wait $wpid
+	local line; line=$(cat "$f.writer")
+	if [ $rc -ne 0 ] || [ -z "$line" ]; then
+		warn "downtime: $scen, $way: the change failed (exit $rc): $(tail -n 3 "$f.out" "$f.writer.err" | tr '\n' ' ')"
+		DT+=("$scen|$way|failed|failed|failed|failed|failed|failed")
+		return
+	fi
+	[ -s "$f.writer.err" ] && warn "downtime: $scen, $way: $(head -n 1 "$f.writer.err")"
+	DT+=("$scen|$way|$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')|$(kv writes "$line")|$(kv errors "$line")|$(kv p50_ms "$line")|$(kv p99_ms "$line")|$(kv max_ms "$line")")
+}
+
+# dt_get SCENARIO WAY FIELD(3..8): a cell of the results.
+dt_get() {
+	local r
+	for r in "${DT[@]}"; do
+		case $r in "$1|$2|"*) printf '%s\n' "$r" | cut -d'|' -f"$3"; return ;; esac
+	done
+	echo -
+}
+
+part_downtime() {
+	say ""
+	say "== part 4: downtime meter: a writer's latency while a change runs ========"
+	say "$DT_ROWS rows; the writer: $DT_RATE single-row UPDATEs/INSERTs per second, latency from each write's scheduled time"
+	if ! command -v sqlite3 > /dev/null; then
+		say "part 4: skipped: no sqlite3 shell"
+		goal 4 "downtime meter" "no sqlite3 shell" skip
+		return
+	fi
+	DT=()
+	local d=$OUT/downtime-work
+	rm -rf "$d" && mkdir -p "$d/m" || return
+
+	# SQLite (WAL): one UPDATE vs zdm backfill.
+	dt_seed_sqlite "$d/a.sqlite3"
+	dt_run "sqlite backfill" unsafe "sqlite:$d/a.sqlite3" -- \
+		sqlite3 "$d/a.sqlite3" "PRAGMA busy_timeout = 60000; UPDATE items SET v = id % 1000;"
+	dt_seed_sqlite "$d/b.sqlite3"
+	dt_run "sqlite backfill" zdm "sqlite:$d/b.sqlite3" -- \
+		"$ZDM" backfill --url "sqlite:$d/b.sqlite3" --table items --set "v = id % 1000"
+	# SQLite has no lock queue: a waiting writer polls (busy_timeout sleeps
+	# 1, 2, 5, 10, 15, 20 ms ...) and misses short gaps between batches,
+	# which is why zdm's SQLite default pauses after each batch as long as
+	# the batch held the lock.  Without that pause (shown, not judged):
+	dt_seed_sqlite "$d/c.sqlite3"
+	dt_run "sqlite backfill" "no-pause" "sqlite:$d/c.sqlite3" -- \
+		"$ZDM" backfill --url "sqlite:$d/c.sqlite3" --table items --set "v = id % 1000" \
+		--max-batch-time 20ms --sleep 0
+
+	# PostgreSQL, a server this part starts and stops.
+	. tests/lib/pg.sh
+	if pg_start; then
+		local pgv; pgv=$(psql -qXAt -d "$ZDM_PG_URL" -c "SHOW server_version_num"); pgv=$((pgv / 10000))
+		dt_seed_pg
+		dt_run "pg backfill" unsafe "$ZDM_PG_URL" -- \
+			psql -qX -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" -c "UPDATE items SET v = id % 1000"
+		dt_seed_pg
+		dt_run "pg backfill" zdm "$ZDM_PG_URL" -- \
+			"$ZDM" backfill --url "$ZDM_PG_URL" --table items --set "v = id % 1000"
+
+		# Add a NOT NULL column.  The seed's "wrong" way fails on a table
+		# with rows, so the unsafe way is the seed's "right" three steps
+		# (add, one UPDATE, SET NOT NULL) in one migration transaction, as a
+		# migration tool would run them.
+		dt_seed_pg
+		dt_run "pg add NOT NULL column" unsafe "$ZDM_PG_URL" -- \
+			psql -qX -1 -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" \
+			-c "ALTER TABLE items ADD COLUMN note text" \
+			-c "ALTER TABLE items ALTER COLUMN note SET DEFAULT 'x'" \
+			-c "UPDATE items SET note = 'x' WHERE note IS NULL" \
+			-c "ALTER TABLE items ALTER COLUMN note SET NOT NULL"
+		dt_seed_pg
+		rm -rf "$d/m" && mkdir -p "$d/m"
+		"$ZDM" plan add-column items note text --not-null --default "'x'" \
+			--pg-version "$pgv" --migrations-dir "$d/m" > "$d/plan-add-column.txt" 2>&1
+		dt_run "pg add NOT NULL column" zdm "$ZDM_PG_URL" -- \
+			"$ZDM" up --url "$ZDM_PG_URL" --migrations-dir "$d/m"
+
+		# Add an index.
+		dt_seed_pg
+		dt_run "pg add index" unsafe "$ZDM_PG_URL" -- \
+			psql -qX -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" -c "CREATE INDEX items_v ON items (v)"
+		dt_seed_pg
+		rm -rf "$d/m" && mkdir -p "$d/m"
+		"$ZDM" plan add-index items v --pg-version "$pgv" --migrations-dir "$d/m" \
+			> "$d/plan-add-index.txt" 2>&1
+		dt_run "pg add index" zdm "$ZDM_PG_URL" -- \
+			"$ZDM" up --url "$ZDM_PG_URL" --migrations-dir "$d/m"
+		pg_stop
+		unset ZDM_PG_URL PGHOST PGPORT PGUSER PGDATABASE
+	else
+		warn "downtime: no PostgreSQL server could be started: the PostgreSQL scenarios are skipped"
+	fi
+
+	printf '%-24s %-7s %9s %7s %6s %9s %9s %9s\n' scenario way change_s writes errors p50_ms p99_ms max_ms
+	local r
+	for r in "${DT[@]}"; do
+		IFS='|' read -r a b c e f g h i <<< "$r"
+		printf '%-24s %-7s %9s %7s %6s %9s %9s %9s\n' "$a" "$b" "$c" "$e" "$f" "$g" "$h" "$i"
+	done
+
+	local scen
+	for scen in "sqlite backfill" "pg backfill" "pg add NOT NULL column" "pg add index"; do
+		if [ "$(dt_get "$scen" zdm 3)" = - ]; then
+			goal 4 "$scen: measured" "not run" skip
+			continue
+		fi
+		goal_cmp 4 "$scen: zdm p99 <50 ms" "$(dt_get "$scen" zdm 7)" 50 le " ms"
+		goal_cmp 4 "$scen: zdm max <100 ms" "$(dt_get "$scen" zdm 8)" 100 le " ms"
+		goal_cmp 4 "$scen: max stall >=20x lower" \
+			"$(ratio "$(dt_get "$scen" unsafe 8)" "$(dt_get "$scen" zdm 8)")" 20 ge "x"
+		case $scen in *backfill)
+			goal_cmp 4 "$scen: <=2x the single UPDATE's time" \
+				"$(ratio "$(dt_get "$scen" zdm 3)" "$(dt_get "$scen" unsafe 3)")" 2 le "x" ;;
+		esac
+	done
+}
+
 # ---- main --------------------------------------------------------------------
 
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(lint guard runner)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(lint guard runner downtime)
 for p in "${PARTS[@]}"; do
-	case $p in lint|guard|runner) ;; *) echo "usage: $0 [lint] [guard] [runner]" >&2; exit 2 ;; esac
+	case $p in lint|guard|runner|downtime) ;;
+	*) echo "usage: $0 [lint] [guard] [runner] [downtime]" >&2; exit 2 ;; esac
 done
 
 START=$(date +%s)
