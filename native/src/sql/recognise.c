@@ -1769,12 +1769,20 @@ static void delete_stmt(const struct rc *r, size_t k, size_t end, size_t s)
 }
 
 /* Past WITH [RECURSIVE] a AS (...), b AS (...) at k (after WITH). */
-static size_t skip_ctes(const struct rc *r, size_t k, size_t end)
+/*
+ * Past the CTEs after WITH; when name is given, *found says whether one of
+ * them is called name (a CTE is not a table: copying from it copies
+ * nothing that exists).
+ */
+static size_t walk_ctes(const struct rc *r, size_t k, size_t end, const char *name, int *found)
 {
 	accept(r, &k, end, "recursive");
 	while (k < end) {
+		size_t at = k;
 		if (!name_part(r, &k, end))
 			break;
+		if (name && zdm_token_is(r->text, &r->t[at], name))
+			*found = 1;
 		if (is_kind(r, k, end, ZDM_TK_LPAREN))
 			k = step(r, k, end);
 		accept(r, &k, end, "as");
@@ -1789,14 +1797,33 @@ static size_t skip_ctes(const struct rc *r, size_t k, size_t end)
 	return k;
 }
 
+static size_t skip_ctes(const struct rc *r, size_t k, size_t end)
+{
+	return walk_ctes(r, k, end, NULL, NULL);
+}
+
+/*
+ * ref is a CTE: of the WITH before the INSERT (its CTEs from lead to the
+ * INSERT at s; lead 0: none) or of the query's own WITH (CTEs from qs).
+ */
+static int is_cte(const struct rc *r, size_t lead, size_t s, size_t qs, size_t qe, const char *ref)
+{
+	int found = 0;
+	if (lead)
+		walk_ctes(r, lead, s, ref, &found);
+	if (!found && qs)
+		walk_ctes(r, qs, qe, ref, &found);
+	return found;
+}
+
 /* INSERT ... SELECT ... FROM s: INSERT_SELECT; INSERT ... VALUES: OTHER. */
-static void insert_stmt(const struct rc *r, size_t k, size_t end, size_t s)
+static void insert_stmt(const struct rc *r, size_t k, size_t end, size_t s, size_t lead)
 {
 	static const char *const mods[] = {
 		"low_priority", "delayed", "high_priority", "ignore", NULL,
 	};
 	struct zdm_op op;
-	size_t off = r->t[s].off, qs = end, qe = end;
+	size_t off = r->t[s].off, qs = end, qe = end, cte_at = 0;
 	memset(&op, 0, sizeof op);
 	for (;;) {
 		if (word_in(r, k, end, mods))
@@ -1826,8 +1853,10 @@ static void insert_stmt(const struct rc *r, size_t k, size_t end, size_t s)
 		qs = k;
 		qe = end;
 	}
-	if (accept(r, &qs, qe, "with"))
+	if (accept(r, &qs, qe, "with")) {
+		cte_at = qs;
 		qs = skip_ctes(r, qs, qe);
+	}
 	if (accept(r, &qs, qe, "table")) {
 		const char *rs;
 		if (qname(r, &qs, qe, &rs, &op.ref_table)) {
@@ -1840,7 +1869,8 @@ static void insert_stmt(const struct rc *r, size_t k, size_t end, size_t s)
 			const char *rs;
 			f++;
 			accept(r, &f, qe, "only");
-			if (!qname(r, &f, qe, &rs, &op.ref_table))
+			if (!qname(r, &f, qe, &rs, &op.ref_table) ||
+			    is_cte(r, lead, s, cte_at, qe, op.ref_table))
 				op.ref_table = NULL;
 			op.flags = filter_flags(r, f, qe);
 			emit(r, ZDM_OP_INSERT_SELECT, &op, off);
@@ -2053,7 +2083,7 @@ static size_t explain_inner(const struct rc *r, size_t k, size_t end)
 
 static void statement(const struct rc *r, size_t i, size_t end)
 {
-	size_t s;
+	size_t s, lead = 0;
 	/* prefixes: psql meta lines, EXPLAIN ANALYZE, WITH ... */
 	for (;;) {
 		while (is_kind(r, i, end, ZDM_TK_META))
@@ -2069,6 +2099,7 @@ static void statement(const struct rc *r, size_t i, size_t end)
 			i = in;
 		} else if (kw(r, i, end, "with")) {
 			size_t in = skip_ctes(r, i + 1, end);
+			lead = i + 1;
 			if (in >= end) {
 				emit(r, ZDM_OP_OTHER, NULL, r->t[i].off);
 				return;
@@ -2095,7 +2126,7 @@ static void statement(const struct rc *r, size_t i, size_t end)
 	} else if (kw(r, s, end, "delete")) {
 		delete_stmt(r, k, end, s);
 	} else if (kw(r, s, end, "insert") || kw(r, s, end, "replace")) {
-		insert_stmt(r, k, end, s);
+		insert_stmt(r, k, end, s, lead);
 	} else if (kw(r, s, end, "lock")) {
 		lock_stmt(r, k, end, s);
 	} else if (kw(r, s, end, "reindex")) {
