@@ -40,3 +40,33 @@ if [ -x bin/zdm-guard ]; then
     guard '{"hook_event_name":"PreToolUse","tool_name":"Bash","cwd":"/tmp","tool_input":{"command":"psql -c \"ALTER TABLE users ADD COLUMN nickname text\""}}'
     guard '{"hook_event_name":"PreToolUse","tool_name":"Write","cwd":"/tmp","tool_input":{"file_path":"/tmp/app/migrations/20250128_add_user_status.ts","content":"export async function up(db) {\n  await db.query(`ALTER TABLE users ADD COLUMN status VARCHAR(20) NOT NULL`)\n}\n"}}'
 fi
+
+step "5. An embedded SQLite database: migrate, plan a NOT NULL column, backfill"
+demo=$(mktemp -d /tmp/zdm-demo.XXXXXX)
+trap 'rm -rf "$demo"' EXIT
+root=$PWD
+zdm="$root/bin/zdm"
+cd "$demo" || exit 1
+mkdir -p db/migrations
+cat > db/migrations/20250101000000_create_accounts.sql <<'SQL'
+-- migrate:up
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, email text NOT NULL);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+INSERT INTO accounts (id, email) SELECT i, 'user' || i || '@example.' || (i % 7) FROM n;
+
+-- migrate:down
+DROP TABLE accounts;
+SQL
+printf '(in %s: db/migrations/20250101000000_create_accounts.sql, 300,000 accounts)\n' "$demo"
+run $zdm up
+run $zdm plan add-column accounts status text --not-null --default "'active'" --dialect sqlite
+run $zdm plan add-column accounts email_domain text --dialect sqlite
+run $zdm up
+run $zdm status
+run $zdm backfill --table accounts --set "email_domain = substr(email, instr(email, '@') + 1)" \
+    --where "email_domain IS NULL"
+run sqlite3 db/development.sqlite3 "SELECT email_domain, count(*) FROM accounts GROUP BY 1 ORDER BY 1 LIMIT 3"
+run $zdm backfill --table accounts --set "email_domain = substr(email, instr(email, '@') + 1)" \
+    --where "email_domain IS NULL"
+echo "(the rerun finds the checkpoint finished: nothing to do)"
+cd "$root" || exit 1
