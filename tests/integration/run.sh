@@ -11,10 +11,9 @@ passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 ko() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
-pg_start || { echo "0 passed, 1 failed"; exit 1; }
-
 work=$(mktemp -d /tmp/zdm-it.XXXXXX)
-trap 'rm -rf "$work"; pg_stop' EXIT
+trap 'rm -rf "$work"' EXIT     # pg_start adds stopping its server
+pg_start || { echo "0 passed, 1 failed"; exit 1; }
 
 # ---- rule pages: the safe SQL really runs -----------------------------------
 db=0

@@ -3,6 +3,7 @@
 #
 #   . tests/lib/pg.sh
 #   pg_start            # sets PGHOST PGPORT PGUSER ZDM_PG_URL; stopped on exit
+#                       # (a trap on EXIT set before still runs after)
 #   psql -c 'select 1'
 #
 # When ZDM_PG_URL is already set, that server is used and nothing starts.
@@ -50,7 +51,11 @@ pg_start() {
     PG_BIN=$bin
     export PGHOST=127.0.0.1 PGPORT PGUSER=postgres PGDATABASE=postgres
     export ZDM_PG_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
-    trap pg_stop EXIT
+    # Stop the server on exit, before whatever EXIT trap the caller set
+    # (its cleanup keeps running: trap -p prints it quoted for eval).
+    local prev=""
+    if [ -n "$(trap -p EXIT)" ]; then eval "set -- $(trap -p EXIT)"; prev=$3; fi
+    trap "pg_stop${prev:+; $prev}" EXIT
 }
 
 pg_stop() {

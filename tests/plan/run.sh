@@ -209,7 +209,7 @@ sq_case rename_table "rename-table customers clients" "" ""
 . tests/lib/pg.sh
 pg_up=0
 for try in 1 2 3; do  # another suite may take the same free port at the same moment
-    if pg_start 2>"$t/pg.err"; then pg_up=1; trap 'pg_stop; cleanup' EXIT; break; fi
+    if pg_start 2>"$t/pg.err"; then pg_up=1; break; fi
     sleep 1
 done
 if [ $pg_up = 1 ]; then

@@ -311,7 +311,6 @@ else
     if ! pg_start; then
         bad "PostgreSQL server starts"
     else
-        trap 'pg_stop; cleanup' EXIT
         export PGHOST PGPORT PGUSER
         PSQL="psql -X -q -v ON_ERROR_STOP=1"
         newdb() { $PSQL -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null 2>&1; U="postgres://postgres@127.0.0.1:$PGPORT/$1"; }
