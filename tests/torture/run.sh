@@ -25,11 +25,14 @@ pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/     /' | head -n 30; }
+# verdict NAME BAD_TRIALS LOG OK_TEXT: one check for a loop of trials.
+verdict() {
+    if [ "$2" -eq 0 ]; then ok "$1: $4"; else bad "$1: $2 of $TRIALS trials" "$3"; fi
+}
 
 T=$(mktemp -d /tmp/zdm-torture.XXXXXX)
 chmod 755 "$T"
-cleanup() { rm -rf "$T"; [ "$(type -t pg_stop)" = function ] && pg_stop; }
-trap cleanup EXIT
+trap 'rm -rf "$T"' EXIT     # pg_start adds stopping its server
 
 # sleep_ms N: sleep N milliseconds.
 sleep_ms() { sleep "$(awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }')"; }
@@ -132,11 +135,8 @@ kill_up() {
         n=$(q "SELECT count(*) FROM zlog")
         [ "$n" = "$NMIG" ] || { bad_trials=$((bad_trials + 1)); log+="trial $i: rerun applied $n of $NMIG"$'\n'; }
     done
-    if [ "$bad_trials" -eq 0 ]; then
-        ok "$name: $TRIALS kills within a ${span} ms run ($killed_mid mid-run): status matches the schema, rerun completes"
-    else
-        bad "$name: $bad_trials of $TRIALS trials" "$log"
-    fi
+    verdict "$name" "$bad_trials" "$log" \
+        "$TRIALS kills within a ${span} ms run ($killed_mid mid-run): status matches the schema, rerun completes"
 }
 
 # ---- concurrent runners -----------------------------------------------------
@@ -161,11 +161,8 @@ race() {
         n=$(q "SELECT count(*) FROM zlog")
         [ "$n" = 10 ] || { bad_trials=$((bad_trials + 1)); log+="trial $i: $n of 10 applied"$'\n'; }
     done
-    if [ "$bad_trials" -eq 0 ]; then
-        ok "$name: $TRIALS trials of $k concurrent zdm up: every migration applied once, none skipped"
-    else
-        bad "$name: $bad_trials of $TRIALS trials" "$log"
-    fi
+    verdict "$name" "$bad_trials" "$log" \
+        "$TRIALS trials of $k concurrent zdm up: every migration applied once, none skipped"
 }
 
 # ---- SIGKILL zdm backfill -----------------------------------------------------
@@ -207,11 +204,8 @@ kill_backfill() {
             bad_trials=$((bad_trials + 1)); log+="trial $i (killed after $delay ms): $wrong rows not 1; $out"$'\n'
         fi
     done
-    if [ "$bad_trials" -eq 0 ]; then
-        ok "$name: $TRIALS kills within a ${span} ms backfill of $rows rows: after resume every row was updated exactly once"
-    else
-        bad "$name: $bad_trials of $TRIALS trials" "$log"
-    fi
+    verdict "$name" "$bad_trials" "$log" \
+        "$TRIALS kills within a ${span} ms backfill of $rows rows: after resume every row was updated exactly once"
 }
 
 # ---- SQLite --------------------------------------------------------------------
