@@ -199,20 +199,17 @@ squawk_findings() {
 # ---- tools: helpers, GNU time, peers ----------------------------------------
 
 build_helpers() {
-	local p
-	for p in gen runcost empty; do
+	local p libs
+	for p in gen runcost empty writer; do
+		libs=()
+		[ $p = writer ] && libs=(-I"$(pg_config --includedir)" -lsqlite3 -lpq)
 		if [ ! -x "$BB/$p" ] || [ "tests/bench/$p.c" -nt "$BB/$p" ]; then
 			# The same compiler and flags as bin/zdm-guard (Makefile
 			# CFLAGS), so that the empty program is a fair baseline.
 			"$CC" -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-				-Wall -Wextra -O2 -g -o "$BB/$p" "tests/bench/$p.c" || return 1
+				-Wall -Wextra -O2 -g -o "$BB/$p" "tests/bench/$p.c" "${libs[@]}" || return 1
 		fi
 	done
-	if [ ! -x "$BB/writer" ] || [ tests/bench/writer.c -nt "$BB/writer" ]; then
-		"$CC" -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -O2 -g \
-			-I"$(pg_config --includedir)" -o "$BB/writer" tests/bench/writer.c \
-			-lsqlite3 -lpq || return 1
-	fi
 }
 
 GNU_TIME=/usr/bin/time

@@ -107,8 +107,7 @@ static int open_conn(struct conn *c, const char *url, const char *table)
 		}
 		sqlite3_busy_timeout(c->lite, 60000);
 		sqlite3_exec(c->lite, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-		upd[strlen(upd) - 2] = '?';
-		upd[strlen(upd) - 1] = '\0';
+		/* "$1" is a parameter name to SQLite too: bound as index 1. */
 		if (sqlite3_prepare_v2(c->lite, upd, -1, &c->upd, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(c->lite, ins, -1, &c->ins, NULL) != SQLITE_OK) {
 			fprintf(stderr, "writer: %s\n", sqlite3_errmsg(c->lite));
