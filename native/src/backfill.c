@@ -566,8 +566,8 @@ enum zdm_status zdm_backfill_run(struct zdm_db *db, const struct zdm_backfill_op
 		}
 		if (st)
 			break;
-		double held = now_s() - b0;
-		long ms = (long)(held * 1000);
+		double held_ms = (now_s() - b0) * 1000;
+		long ms = (long)held_ms;
 		free(last);
 		last = hi;
 		hi = NULL;
@@ -586,10 +586,7 @@ enum zdm_status zdm_backfill_run(struct zdm_db *db, const struct zdm_backfill_op
 		pr.batch = batch;
 		if (fn)
 			fn(ctx, &pr);
-		if (auto_sleep)
-			sleep_ms(held * 1000 < 1 ? 1 : (long)(held * 1000 + 0.5));
-		else
-			sleep_ms(o.sleep_ms);
+		sleep_ms(!auto_sleep ? o.sleep_ms : held_ms < 1 ? 1 : (long)(held_ms + 0.5));
 	}
 	if (res->finished && !st) {
 		const char *p[1] = { res->id };

@@ -1768,11 +1768,10 @@ static void delete_stmt(const struct rc *r, size_t k, size_t end, size_t s)
 	emit(r, ZDM_OP_DELETE, &op, r->t[s].off);
 }
 
-/* Past WITH [RECURSIVE] a AS (...), b AS (...) at k (after WITH). */
 /*
- * Past the CTEs after WITH; when name is given, *found says whether one of
- * them is called name (a CTE is not a table: copying from it copies
- * nothing that exists).
+ * Past [RECURSIVE] a AS (...), b AS (...) at k (after WITH); when name is
+ * given, *found says whether one of them is called name (a CTE is not a
+ * table: copying from it copies nothing that exists).
  */
 static size_t walk_ctes(const struct rc *r, size_t k, size_t end, const char *name, int *found)
 {
