@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 export NO_COLOR=${NO_COLOR:-}
 zdm=bin/zdm
 
+demo=$(mktemp -d /tmp/zdm-demo.XXXXXX)
+trap 'rm -rf "$demo"' EXIT
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; echo "(exit $?)"; }
 
@@ -17,10 +20,10 @@ step "2. Why, and the safe rewrite: the rule's reference page"
 run $zdm explain require-concurrent-index-creation
 
 step "3. The same engine speaks MySQL and SQLite"
-printf 'ALTER TABLE users MODIFY COLUMN bio TEXT;\nALTER TABLE users RENAME COLUMN name TO full_name;\n' > /tmp/zdm-demo-mysql.sql
-run $zdm lint --dialect mysql /tmp/zdm-demo-mysql.sql
-printf 'ALTER TABLE users ADD COLUMN status TEXT NOT NULL;\nALTER TABLE users DROP COLUMN legacy;\n' > /tmp/zdm-demo-sqlite.sql
-run $zdm lint --dialect sqlite /tmp/zdm-demo-sqlite.sql
+printf 'ALTER TABLE users MODIFY COLUMN bio TEXT;\nALTER TABLE users RENAME COLUMN name TO full_name;\n' > "$demo/mysql.sql"
+run $zdm lint --dialect mysql "$demo/mysql.sql"
+printf 'ALTER TABLE users ADD COLUMN status TEXT NOT NULL;\nALTER TABLE users DROP COLUMN legacy;\n' > "$demo/sqlite.sql"
+run $zdm lint --dialect sqlite "$demo/sqlite.sql"
 
 if [ -x bin/zdm-guard ]; then
     step "4. The guard: Claude Code PreToolUse payloads in, decisions out"
@@ -42,8 +45,6 @@ if [ -x bin/zdm-guard ]; then
 fi
 
 step "5. An embedded SQLite database: migrate, plan a NOT NULL column, backfill"
-demo=$(mktemp -d /tmp/zdm-demo.XXXXXX)
-trap 'rm -rf "$demo"' EXIT
 root=$PWD
 zdm="$root/bin/zdm"
 cd "$demo" || exit 1
