@@ -1859,6 +1859,8 @@ static void insert_stmt(const struct rc *r, size_t k, size_t end, size_t s, size
 	if (accept(r, &qs, qe, "table")) {
 		const char *rs;
 		if (qname(r, &qs, qe, &rs, &op.ref_table)) {
+			if (is_cte(r, lead, s, cte_at, qe, op.ref_table))
+				op.ref_table = NULL;
 			emit(r, ZDM_OP_INSERT_SELECT, &op, off);
 			return;
 		}
