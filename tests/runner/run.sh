@@ -104,6 +104,29 @@ check "backups keep the last 5" 0 sh -c "for i in 1 2 3 4 5 6 7; do $Z down >/de
 n=$(ls "$W/db/backups" | wc -l)
 [ "$n" -le 5 ] && ok "at most 5 backups kept ($n)" || bad "at most 5 backups kept" "$(ls "$W/db/backups")"
 
+# ---- journal mode, progress ------------------------------------------------
+fresh wal
+mig 001_a.sql "CREATE TABLE a (id integer);" "DROP TABLE a;"
+mig 002_b.sql "CREATE TABLE b (id integer);" "DROP TABLE b;"
+check "up on a new database" 0 "$Z" up --no-backup
+[ "$(sq 'PRAGMA journal_mode')" = wal ] && ok "a database zdm creates is in WAL mode" \
+    || bad "a database zdm creates is in WAL mode" "$(sq 'PRAGMA journal_mode')"
+check "down on a WAL database" 0 "$Z" down -n 2
+rm -f "$W/db/development.sqlite3"*
+sq 'CREATE TABLE app (id integer)'
+check "up on an existing rollback-journal database" 0 "$Z" up --no-backup
+[ "$(sq 'PRAGMA journal_mode')" = delete ] && ok "an existing database keeps its journal mode" \
+    || bad "an existing database keeps its journal mode" "$(sq 'PRAGMA journal_mode')"
+check "down on a TTY" 0 script -qec "$Z down -n 2" /dev/null
+has "a TTY shows [i/n] progress" '^\[1/2\] down +002_b'
+has "a TTY shows the last of n" '^\[2/2\] down +001_a'
+check "up without a TTY" 0 "$Z" up --no-backup
+hasnt "no counter without a TTY" '\[[0-9]+/'
+has "plain lines without a TTY" '^   up   001_a'
+rm -rf "$W/db"
+check "up with no migrations dir fails" 3 "$Z" up
+[ ! -e "$W/db/development.sqlite3" ] && ok "a failed up creates no database" || bad "a failed up creates no database" "$(ls -R "$W")"
+
 # ---- checksums ------------------------------------------------------------
 fresh sum
 mig 001_a.sql "CREATE TABLE a (id integer);" "DROP TABLE a;"

@@ -101,6 +101,8 @@ struct cli_apply_opts {
 	long statement_timeout_ms;
 	int lock_retries;
 	int quiet;
+	/* Progress: this is migration pos of total; shown as [pos/total] on a TTY. */
+	size_t pos, total;
 };
 
 /*

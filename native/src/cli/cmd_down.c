@@ -178,6 +178,8 @@ int cmd_down(int argc, char **argv)
 	size_t done = 0;
 	printf("rolling back %zu migration%s on %s\n", n, n == 1 ? "" : "s", zdm_db_url(r.db));
 	for (size_t i = 0; i < n; i++) {
+		ao.pos = i + 1;
+		ao.total = n;
 		if ((rc = cli_apply(&r, r.db, list[i], &ao, NULL)))
 			break;
 		done++;

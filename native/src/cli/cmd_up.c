@@ -190,6 +190,23 @@ static void report_blockers(void *ctx, struct zdm_db *db, long elapsed_ms)
 	zdm_rows_release(&r);
 }
 
+/*
+ * "[ 12/300]" when stdout is a TTY and there is more than one migration
+ * (progress for a person watching), else the two spaces of the plain
+ * line.
+ */
+static const char *counter(const struct cli_apply_opts *o, char *buf, size_t size)
+{
+	static int tty = -1;
+	if (tty < 0)
+		tty = isatty(STDOUT_FILENO);
+	if (!tty || o->total < 2)
+		return "  ";
+	int w = snprintf(NULL, 0, "%zu", o->total);
+	snprintf(buf, size, "[%*zu/%zu]", w, o->pos, o->total);
+	return buf;
+}
+
 int cli_apply(struct cli_runner *r, struct zdm_db *db, const struct zdm_migration *m,
 	      const struct cli_apply_opts *o, long *ms)
 {
@@ -203,6 +220,7 @@ int cli_apply(struct cli_runner *r, struct zdm_db *db, const struct zdm_migratio
 	struct zdm_run_result res;
 	struct zdm_error err;
 	const char *arrow = o->dir == ZDM_UP ? "up" : "down";
+	char pos[48];
 	const struct zdm_mig_section *sec = o->dir == ZDM_UP ? &m->up : &m->down;
 	long backoff = 500;
 
@@ -231,8 +249,9 @@ int cli_apply(struct cli_runner *r, struct zdm_db *db, const struct zdm_migratio
 				printf("{\"event\":\"%s\",\"version\":\"%s\",\"name\":\"%s\",\"statements\":%ld,\"ms\":%ld}\n",
 				       arrow, m->version, m->name, res.statements, res.duration_ms);
 			else
-				printf("   %-4s %s_%s (%ld statement%s%s, %ld ms)\n", arrow, m->version,
-				       m->name, res.statements, res.statements == 1 ? "" : "s",
+				printf("%s %-4s %s_%s (%ld statement%s%s, %ld ms)\n", counter(o, pos, sizeof(pos)),
+				       arrow, m->version, m->name, res.statements,
+				       res.statements == 1 ? "" : "s",
 				       sec->txn ? "" : ", no transaction", res.duration_ms);
 			fflush(stdout);
 			return 0;
@@ -800,6 +819,8 @@ int cmd_up(int argc, char **argv)
 		printf("applying %zu migration%s to %s\n", np, np == 1 ? "" : "s", zdm_db_url(r.db));
 	for (size_t i = 0; i < np; i++) {
 		long ms = 0;
+		ao.pos = i + 1;
+		ao.total = np;
 		if ((rc = cli_apply(&r, r.db, pend[i], &ao, &ms)))
 			break;
 		total += ms;
