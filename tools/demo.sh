@@ -44,7 +44,7 @@ if [ -x bin/zdm-guard ]; then
     guard '{"hook_event_name":"PreToolUse","tool_name":"Write","cwd":"/tmp","tool_input":{"file_path":"/tmp/app/migrations/20250128_add_user_status.ts","content":"export async function up(db) {\n  await db.query(`ALTER TABLE users ADD COLUMN status VARCHAR(20) NOT NULL`)\n}\n"}}'
 fi
 
-step "5. An embedded SQLite database: migrate, plan a NOT NULL column, backfill"
+step "5. An embedded SQLite database: status, lint gate, plan, verify, up, backfill, roll back"
 root=$PWD
 zdm="$root/bin/zdm"
 cd "$demo" || exit 1
@@ -59,9 +59,22 @@ INSERT INTO accounts (id, email) SELECT i, 'user' || i || '@example.' || (i % 7)
 DROP TABLE accounts;
 SQL
 printf '(in %s: db/migrations/20250101000000_create_accounts.sql, 300,000 accounts)\n' "$demo"
+run $zdm status
 run $zdm up
+cat > db/migrations/20250102000000_add_tier.sql <<'SQL'
+-- migrate:up
+ALTER TABLE accounts ADD COLUMN tier text NOT NULL;
+
+-- migrate:down
+ALTER TABLE accounts DROP COLUMN tier;
+SQL
+echo "(a hand-written migration: db/migrations/20250102000000_add_tier.sql adds a NOT NULL column)"
+run $zdm up
+echo "(the lint gate stopped it before anything ran; zdm plan writes the safe version)"
+rm db/migrations/20250102000000_add_tier.sql
 run $zdm plan add-column accounts status text --not-null --default "'active'" --dialect sqlite
 run $zdm plan add-column accounts email_domain text --dialect sqlite
+run $zdm verify
 run $zdm up
 run $zdm status
 run $zdm backfill --table accounts --set "email_domain = substr(email, instr(email, '@') + 1)" \
@@ -70,4 +83,6 @@ run sqlite3 db/development.sqlite3 "SELECT email_domain, count(*) FROM accounts 
 run $zdm backfill --table accounts --set "email_domain = substr(email, instr(email, '@') + 1)" \
     --where "email_domain IS NULL"
 echo "(the rerun finds the checkpoint finished: nothing to do)"
+run $zdm down
+run $zdm status
 cd "$root" || exit 1
