@@ -41,6 +41,12 @@ struct ctx {
 	const char *where;     /* "ssh db1", "docker exec pg": files are not ours */
 	const char *shell_where; /* where the shell itself runs (redirections) */
 	const char *shell_cwd;   /* and its directory */
+	/*
+	 * The stdin of the command that runs this script (ssh host 'psql',
+	 * bash -c 'psql' fed by a pipe or a heredoc): what a command of
+	 * this script reads when it has no input of its own.  NULL: none.
+	 */
+	const struct text *outer_in;
 };
 
 /* How the guard sees one simple command once wrappers are peeled off. */
@@ -57,6 +63,8 @@ enum input { IN_NONE, IN_KNOWN, IN_UNKNOWN };
 
 static void run_script(struct ctx *parent, const char *src, size_t len,
 		       const char *cwd, const char *where);
+static void run_script_fed(struct ctx *parent, size_t idx, const char *src, size_t len,
+			   const char *cwd, const char *where);
 static enum input cmd_stdin(struct ctx *c, size_t idx, struct text *t);
 static void cmd_output(struct ctx *c, size_t idx, struct text *t);
 
@@ -88,7 +96,7 @@ static void text_var(struct ctx *c, struct text *t, const char *as_written)
 }
 
 /* Append another text's content (and its unknowns) to t. */
-static void text_cat(struct ctx *c, struct text *t, struct text *u)
+static void text_cat(struct ctx *c, struct text *t, const struct text *u)
 {
 	size_t k;
 	const char *p = u->b.data, *end = p ? p + u->b.len : NULL;
@@ -693,6 +701,10 @@ static enum input cmd_stdin(struct ctx *cr, size_t idx, struct text *t)
 		c->g->pipe_depth--;
 		return t->unknown ? IN_UNKNOWN : IN_KNOWN;
 	}
+	if (cr->outer_in) {
+		text_cat(c, t, cr->outer_in);
+		return t->unknown ? IN_UNKNOWN : IN_KNOWN;
+	}
 	return IN_NONE;
 }
 
@@ -797,6 +809,7 @@ static void run_shell(struct ctx *c, size_t idx, struct run *r);
  */
 static int peel(struct ctx *c, const struct zdm_sh_cmd *cmd, struct run *r, int act)
 {
+	const size_t idx = (size_t)(cmd - c->sc->cmds);   /* for run_script_fed */
 	static const char *const sudo_long[] = {
 		"--user", "--group", "--host", "--prompt", "--role", "--type",
 		"--other-user", "--close-from", "--chdir", "--command-timeout", NULL
@@ -851,7 +864,7 @@ static int peel(struct ctx *c, const struct zdm_sh_cmd *cmd, struct run *r, int 
 					/* env -S "psql -c ..." rest: the string is split into words */
 					const char *rest = join_words(c, r, j + 1 + (strchr(a, '=') || a[2] ? 0 : 1));
 					const char *s = guard_strf(c->g, "%s %s", v, rest);
-					if (act) run_script(c, s, strlen(s), r->cwd, r->where);
+					if (act) run_script_fed(c, idx, s, strlen(s), r->cwd, r->where);
 					return 0;
 				}
 				if ((v = opt_value(r, j, "-C")) || (v = opt_value(r, j, "--chdir")))
@@ -915,7 +928,7 @@ static int peel(struct ctx *c, const struct zdm_sh_cmd *cmd, struct run *r, int 
 				if (!v)
 					v = opt_value(r, j, "--command");
 				if (v) {
-					if (act) run_script(c, v, strlen(v), r->cwd, r->where);
+					if (act) run_script_fed(c, idx, v, strlen(v), r->cwd, r->where);
 					return 0;
 				}
 			}
@@ -930,7 +943,7 @@ static int peel(struct ctx *c, const struct zdm_sh_cmd *cmd, struct run *r, int 
 				if (!v)
 					v = opt_value(r, j, "--command");
 				if (v) {
-					if (act) run_script(c, v, strlen(v), r->cwd, r->where);
+					if (act) run_script_fed(c, idx, v, strlen(v), r->cwd, r->where);
 					return 0;
 				}
 			}
@@ -949,7 +962,8 @@ static int peel(struct ctx *c, const struct zdm_sh_cmd *cmd, struct run *r, int 
 			r->where = guard_strf(c->g, "ssh %s", guard_short(c->g, host, strlen(host), 40));
 			if (j + 1 < r->argc) {
 				s = join_words(c, r, j + 1);
-				if (act) run_script(c, s, strlen(s), NULL, r->where);
+				/* echo SQL | ssh host psql: the remote psql reads our stdin */
+				if (act) run_script_fed(c, idx, s, strlen(s), NULL, r->where);
 			} else {
 				/* ssh host <<EOF ... EOF: the remote shell reads stdin */
 				struct text u;
@@ -1021,7 +1035,7 @@ static int peel(struct ctx *c, const struct zdm_sh_cmd *cmd, struct run *r, int 
 		}
 		if (!strcmp(p, "eval")) {
 			const char *s = join_words(c, r, k);
-			if (act) run_script(c, s, strlen(s), r->cwd, r->where);
+			if (act) run_script_fed(c, idx, s, strlen(s), r->cwd, r->where);
 			return 0;
 		}
 		if (is_shell(p)) {
@@ -1080,9 +1094,9 @@ static void run_shell(struct ctx *c, size_t idx, struct run *r)
 			memset(&u, 0, sizeof(u));
 			word_text(c, r->argv[k], &u);
 			if (!u.dyn && !u.unknown)
-				run_script(c, u.b.data ? u.b.data : "", u.b.len, r->cwd, r->where);
+				run_script_fed(c, idx, u.b.data ? u.b.data : "", u.b.len, r->cwd, r->where);
 			else if (r->argv[k]->nexps)
-				run_script(c, r->argv[k]->text, r->argv[k]->len, r->cwd, r->where);
+				run_script_fed(c, idx, r->argv[k]->text, r->argv[k]->len, r->cwd, r->where);
 			text_release(&u);
 		}
 		return;
@@ -2103,8 +2117,8 @@ static void walk(struct ctx *c)
 	c->cwd = top;
 }
 
-static void run_script(struct ctx *parent, const char *src, size_t len,
-		       const char *cwd, const char *where)
+static void run_script_in(struct ctx *parent, const char *src, size_t len,
+			  const char *cwd, const char *where, const struct text *in)
 {
 	struct guard *g = parent->g;
 	struct zdm_sh_script sc = ZDM_SH_SCRIPT_INIT;
@@ -2127,9 +2141,27 @@ static void run_script(struct ctx *parent, const char *src, size_t len,
 	c.cwd = cwd;
 	c.where = where;
 	c.shell_where = where;
+	c.outer_in = in;
 	walk(&c);
 	zdm_sh_script_release(&sc);
 	g->depth--;
+}
+
+static void run_script(struct ctx *parent, const char *src, size_t len,
+		       const char *cwd, const char *where)
+{
+	run_script_in(parent, src, len, cwd, where, NULL);
+}
+
+/* Run src as the script of parent's command idx, which feeds it its stdin. */
+static void run_script_fed(struct ctx *parent, size_t idx, const char *src, size_t len,
+			   const char *cwd, const char *where)
+{
+	struct text in;
+	memset(&in, 0, sizeof(in));
+	enum input k = cmd_stdin(parent, idx, &in);
+	run_script_in(parent, src, len, cwd, where, k == IN_NONE ? NULL : &in);
+	text_release(&in);
 }
 
 void guard_bash(struct guard *g, const char *cmd, size_t len)
