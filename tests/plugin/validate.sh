@@ -174,6 +174,64 @@ done
 if [ -z "$broken" ]; then ok "skill pages named in the skill exist"; else bad "skill pages named in the skill exist" "$(tr ' ' '\n' <<<"$broken")"; fi
 if [ -z "$broken_rules" ]; then ok "rule pages named in the skill exist"; else bad "rule pages named in the skill exist" "$(tr ' ' '\n' <<<"$broken_rules")"; fi
 
+# Every page linked from any page (skill, references, rule pages, commands,
+# agents), as `x.md` or [text](x.md), exists. A name is looked up beside
+# the page, then under the skill's directory (`references/x.md`).
+skill=skills/zero-downtime-migrations
+broken=
+for f in $skill/SKILL.md $skill/references/*.md $skill/references/rules/*.md commands/*.md agents/*.md; do
+	dir=$(dirname "$f")
+	while IFS= read -r ref; do
+		ref=${ref%%#*}
+		case "$ref" in http*:* | '') continue ;; esac
+		[ -f "$dir/$ref" ] || [ -f "$skill/$ref" ] || [ -f "$skill/references/$ref" ] ||
+			broken="$broken $f->$ref"
+	done < <({ grep -o '`[A-Za-z0-9./_-]*\.md`' "$f" | tr -d '`'
+		grep -o '\]([^)]*\.md[^)]*)' "$f" | sed 's/^](//; s/)$//'; } | grep -v '<' | sort -u)
+done
+if [ -z "$broken" ]; then ok "every page linked from a page, command or agent exists"; else bad "every page linked from a page, command or agent exists" "$(tr ' ' '\n' <<<"$broken")"; fi
+
+# The pages issue 6 asks for, and no page that nothing links to: each page
+# under references/ is named by SKILL.md or by a page it names.
+missing=
+for p in add-column not-null remove-column rename-column rename-table change-type indexes \
+	constraints-and-foreign-keys backfills enums partitions databases expand-contract \
+	feature-flags rollback lock-queue; do
+	[ -f "$skill/references/$p.md" ] || missing="$missing $p.md"
+done
+if [ -z "$missing" ]; then ok "the skill has a page per operation, database, phase model, flag and rollback topic"; else bad "the skill lacks pages:$missing"; fi
+reached=" SKILL.md "
+queue=("$skill/SKILL.md")
+while [ ${#queue[@]} -gt 0 ]; do
+	f=${queue[0]}
+	queue=("${queue[@]:1}")
+	for ref in $(grep -o '`[a-z0-9/_-]*\.md`' "$f" | tr -d '`' | grep -v '^rules/' | sort -u); do
+		name=$(basename "$ref")
+		case "$reached" in *" $name "*) continue ;; esac
+		[ -f "$skill/references/$name" ] || continue
+		reached="$reached$name "
+		queue+=("$skill/references/$name")
+	done
+done
+orphans=
+for f in $skill/references/*.md; do
+	case "$reached" in *" $(basename "$f") "*) ;; *) orphans="$orphans $(basename "$f")" ;; esac
+done
+if [ -z "$orphans" ]; then ok "every reference page is reachable from SKILL.md"; else bad "reference pages nothing links to:$orphans"; fi
+
+# The skill describes its trigger phrases in the third person and names each
+# step of the workflow the issue lists.
+desc=$(awk 'NR > 1 && /^---$/ { exit } NR > 1' $skill/SKILL.md)
+missing=
+for phrase in "This skill should be used when" "add a column" "rename a column" "add an index" \
+	"write a migration" "backfill" "zero" "roll back a migration"; do
+	grep -qF "$phrase" <<<"$(tr '\n' ' ' <<<"$desc" | tr -s ' ')" || missing="$missing '$phrase'"
+done
+for step in "zdm plan" "zdm lint" "zdm verify" "zdm up" "zdm backfill" "Watch" "Roll back"; do
+	grep -qF "$step" $skill/SKILL.md || missing="$missing '$step'"
+done
+if [ -z "$missing" ]; then ok "SKILL.md: trigger phrases and the workflow steps"; else bad "SKILL.md lacks:$missing"; fi
+
 check "hooks/zdm-init is valid POSIX sh" sh -n hooks/zdm-init
 
 # ---- 2. marketplace add, install, details -----------------------------------
