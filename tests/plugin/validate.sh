@@ -338,7 +338,107 @@ else
 	bad "zdm-init without make or cc prints a systemMessage naming what to install" "$out"
 fi
 
-# ---- 4. the installed guard -------------------------------------------------------
+# ---- 4. what the pages, commands and agents tell Claude to run ----------------
+# Checked with the installed copy's zdm, the one a user gets.
+zdm=$inst/bin/zdm
+cli=$tmp/cli
+mkdir -p "$cli/db/migrations"
+
+# zdm_lines FILE: "LINE<TAB>COMMAND" for each zdm command line in FILE: a code
+# span (`zdm …`, !`zdm …`) or a line of a code block (`zdm …`, `$ zdm …`)
+zdm_lines() {
+	awk '/^ *(```|~~~)/ { fence = !fence; next }
+		fence { l = $0; sub(/^ *(\$ )?/, "", l)
+			if (l ~ /^zdm [a-z-]+( |$)/) { sub(/  +#.*$/, "", l); print FNR "\t" l }
+			next }
+		{ l = $0
+		  while (match(l, /`zdm [a-z-]+( [^`]*)?`/)) {
+			print FNR "\t" substr(l, RSTART + 1, RLENGTH - 2)
+			l = substr(l, RSTART + RLENGTH)
+		  } }' "$1"
+}
+
+# Every zdm command line shown to Claude or to the reader is one bin/zdm
+# accepts: a known subcommand, a known plan recipe or rule, and options that
+# parse (the line with --help appended exits 0; getopt reads every option
+# before it, and a value missing or malformed is a usage error).
+# Placeholders (<file>, …, $ARGUMENTS, $0, FILE) stand for any value; in a
+# synopsis, [-x] is an option that may be given, [-a | -b] a choice left out.
+if [ -x "$zdm" ]; then
+	subcommands=" $("$zdm" --help | awk '/^commands:/ { c = 1; next } c && NF { print $1 } c && !NF { exit }' | tr '\n' ' ') "
+	recipes=" $("$zdm" plan --help | awk '/^recipes:/ { r = 1; next } r && !NF { exit } r { print $1 }' | tr '\n' ' ') $("$zdm" plan --help | grep -o 'alias [a-z-]*' | cut -d' ' -f2 | tr '\n' ' ') "
+	calls=0
+	wrong=
+	for f in skills/zero-downtime-migrations/SKILL.md skills/zero-downtime-migrations/references/*.md \
+		skills/zero-downtime-migrations/references/rules/*.md commands/*.md agents/*.md README.md; do
+		while IFS=$'\t' read -r line cmd; do
+			calls=$((calls + 1))
+			c=${cmd%% 2>&1*}
+			c=${c%% || *}
+			c=${c//\$ARGUMENTS/}
+			c=${c//\$0/}
+			c=$(sed -E 's/<[^>]*>/_/g; s/…|\.\.\./_/g; s/\[[^]|]*\|[^]]*\]//g; s/\[([^]]*)\]/\1/g
+				s/(^| )[A-Z][A-Z_]*( |$)/\1_\2/g; s/(^| )[A-Z][A-Z_]*( |$)/\1_\2/g' <<<"$c")
+			words=()
+			case "$c" in *'$'* | *'`'* | *';'* | *'&'* | *'|'* | *'<'* | *'>'*) c=bad ;; esac
+			if [ "$c" = bad ] || ! eval "words=($c)" 2>/dev/null || [ "${words[0]:-}" != zdm ]; then
+				wrong="$wrong"$'\n'"$f:$line: $cmd: not a plain command line"
+				continue
+			fi
+			sub=${words[1]:-}
+			arg=${words[2]:-_}
+			if [ -z "$sub" ] || [[ "$subcommands" != *" $sub "* ]]; then
+				wrong="$wrong"$'\n'"$f:$line: $cmd: no such command '$sub'"
+			elif [ "$sub" = explain ]; then
+				if [ "$arg" != _ ] && ! "$zdm" explain "$arg" >/dev/null 2>&1; then
+					wrong="$wrong"$'\n'"$f:$line: $cmd: no rule '$arg'"
+				fi
+			elif [ "$sub" = plan ] && [ "$arg" != _ ] && [[ "$arg" != -* ]] && [[ "$recipes" != *" $arg "* ]]; then
+				wrong="$wrong"$'\n'"$f:$line: $cmd: no recipe '$arg'"
+			elif ! out=$(cd "$cli" && "$zdm" "${words[@]:1}" --help 2>&1 >/dev/null); then
+				wrong="$wrong"$'\n'"$f:$line: $cmd: ${out%%$'\n'*}"
+			fi
+		done < <(zdm_lines "$f")
+	done
+	if [ -z "$wrong" ] && [ "$calls" -gt 50 ]; then
+		ok "the $calls zdm command lines in the skill, rule pages, commands, agents and README parse"
+	else
+		bad "zdm command lines in the skill, rule pages, commands, agents and README parse ($calls read)" "${wrong#$'\n'}"
+	fi
+
+	# The SQL on the operation pages is what Claude copies into migrations:
+	# linted with the dialect of its section, none may be denied (zdm up's lint
+	# gate would stop it). Rule pages are left out: their "instead of" SQL is
+	# wrong on purpose, and make test lints both kinds against the rules.
+	blocks=$tmp/blocks
+	mkdir -p "$blocks"
+	for f in skills/zero-downtime-migrations/references/*.md; do
+		awk -v out="$blocks" -v page="$(basename "$f" .md)" '
+			BEGIN { d = "postgres" }
+			/^## / { d = "postgres"; if ($0 ~ /MySQL/) d = "mysql"; else if ($0 ~ /SQLite/) d = "sqlite" }
+			/^ *```sql/ { inb = 1; n++; match($0, /^ */); ind = RLENGTH
+				file = sprintf("%s/%s.%02d.%s.sql", out, page, n, d); next }
+			/^ *```/ && inb { inb = 0; close(file); next }
+			inb { print substr($0, ind + 1) > file }' "$f"
+	done
+	denied=
+	nblocks=0
+	for b in "$blocks"/*.sql; do
+		nblocks=$((nblocks + 1))
+		d=${b%.sql}
+		d=${d##*.}
+		out=$("$zdm" lint --dialect "$d" --format github "$b" 2>&1) || true
+		# github format: ::error is deny, ::warning ask, ::notice warn
+		if grep -q '^::error' <<<"$out"; then denied="$denied"$'\n'"$(basename "$b"): $(grep '^::error' <<<"$out")"; fi
+	done
+	if [ -z "$denied" ] && [ "$nblocks" -gt 30 ]; then
+		ok "none of the $nblocks SQL blocks on the operation pages is denied by zdm lint"
+	else
+		bad "SQL blocks on the operation pages that zdm lint denies ($nblocks read)" "${denied#$'\n'}"
+	fi
+fi
+
+# ---- 5. the installed guard -------------------------------------------------------
 deny_payload='{"tool_name":"Bash","tool_input":{"command":"psql -c \"CREATE INDEX i ON t(c)\""},"hook_event_name":"PreToolUse","cwd":"/tmp"}'
 pass_payload='{"tool_name":"Bash","tool_input":{"command":"ls -la"},"hook_event_name":"PreToolUse","cwd":"/tmp"}'
 if [ -x "$inst/bin/zdm-guard" ]; then
@@ -362,7 +462,7 @@ else
 	bad "installed zdm-guard denies psql -c \"CREATE INDEX i ON t(c)\"" "no $inst/bin/zdm-guard"
 fi
 
-# ---- 5. a real session against a fake API -----------------------------------------
+# ---- 7. a real session against a fake API -----------------------------------------
 # For a directory marketplace the CLI runs hooks from the source directory,
 # for an installed one from the cache copy: give both the built binaries.
 if [ -d "$inst/bin" ] && [ ! -e "$stage/bin" ]; then cp -R "$inst/bin" "$stage/bin"; fi
