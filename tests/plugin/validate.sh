@@ -188,6 +188,10 @@ for f in $skill/SKILL.md $skill/references/*.md $skill/references/rules/*.md com
 			broken="$broken $f->$ref"
 	done < <({ grep -o '`[A-Za-z0-9./_-]*\.md`' "$f" | tr -d '`'
 		grep -o '\]([^)]*\.md[^)]*)' "$f" | sed 's/^](//; s/)$//'; } | grep -v '<' | sort -u)
+	# ${CLAUDE_PLUGIN_ROOT}/x.md in a command or agent: x.md in the plugin
+	while IFS= read -r ref; do
+		[ -e "$ref" ] || broken="$broken $f->$ref"
+	done < <(grep -o '${CLAUDE_PLUGIN_ROOT}/[A-Za-z0-9./_-]*' "$f" | sed 's|^${CLAUDE_PLUGIN_ROOT}/||; s|/$||' | sort -u)
 done
 if [ -z "$broken" ]; then ok "every page linked from a page, command or agent exists"; else bad "every page linked from a page, command or agent exists" "$(tr ' ' '\n' <<<"$broken")"; fi
 
@@ -462,6 +466,106 @@ else
 	bad "installed zdm-guard denies psql -c \"CREATE INDEX i ON t(c)\"" "no $inst/bin/zdm-guard"
 fi
 
+# ---- 6. a new user's walkthrough on the demo database ---------------------------
+# What Claude runs for each command, in a project holding the demo's database
+# (tools/demo.sh: 300,000 accounts on the embedded SQLite default, no
+# .zdm.yml): the command's ! injections, substituted as Claude Code does, and
+# then the zdm commands its body tells Claude to run. Each output must be what
+# the file expects. The same project then serves the sessions of part 7.
+demo=$tmp/demo
+mkdir -p "$demo/db/migrations"
+cat >"$demo/db/migrations/20250101000000_create_accounts.sql" <<'SQL'
+-- migrate:up
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, email text NOT NULL);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+INSERT INTO accounts (id, email) SELECT i, 'user' || i || '@example.' || (i % 7) FROM n;
+
+-- migrate:down
+DROP TABLE accounts;
+SQL
+# user ZDM-ARGS...: a zdm command, run in the project as the user or Claude would
+user() { (cd "$demo" && PATH="$inst/bin:$PATH" NO_COLOR=1 zdm "$@" 2>&1) || true; }
+# inject COMMAND ARGS: COMMAND's ! commands with $ARGUMENTS = ARGS, $0 = its first word
+inject() {
+	local f=commands/$1.md args=$2 cmd
+	while IFS= read -r cmd; do
+		cmd=${cmd//\$ARGUMENTS/$args}
+		cmd=${cmd//\$0/${args%% *}}
+		(cd "$demo" && PATH="$inst/bin:$PATH" NO_COLOR=1 bash -c "$cmd" 2>&1)
+	done < <(grep -o '!`[^`]*`' "$f" | sed 's/^!`//; s/`$//')
+}
+# expect NAME OUTPUT REGEX...: passes when OUTPUT matches every extended REGEX
+expect() {
+	local name=$1 out=$2 re
+	shift 2
+	for re in "$@"; do
+		if ! grep -qE -- "$re" <<<"$out"; then
+			bad "$name" "expected /$re/ in:"$'\n'"$out"
+			return
+		fi
+	done
+	ok "$name"
+}
+
+if [ -x "$zdm" ]; then
+	expect "demo: zdm up creates the accounts table" "$(user up)" '^1 of 1 applied'
+	db='\(sqlite:db/development.sqlite3\)'
+	expect "/zdm:status injects zdm status" "$(inject status '')" \
+		"^applied +20250101000000_create_accounts" "^1 applied, 0 pending, 0 missing, 0 modified $db"
+
+	out=$(inject plan 'add-column accounts email_domain text')
+	expect "/zdm:plan injects zdm status" "$out" "^1 applied, 0 pending.*$db"
+	expect "/zdm:plan: zdm plan add-column … --dialect sqlite writes the migration" \
+		"$(user plan add-column accounts email_domain text --dialect sqlite)" \
+		'wrote db/migrations/[0-9]+_add_accounts_email_domain\.sql' 'apply: zdm up --to [0-9]+'
+
+	out=$(user new add_accounts_email_index)
+	expect "/zdm:new: zdm new prints the new file" "$out" '^db/migrations/[0-9]+_add_accounts_email_index\.sql$'
+	new=$demo/$out
+	printf -- '-- migrate:up\nCREATE INDEX accounts_email_idx ON accounts (email);\n\n-- migrate:down\nDROP INDEX accounts_email_idx;\n' >"$new"
+	expect "/zdm:new: zdm lint --dialect sqlite on the file" "$(user lint --dialect sqlite "$new")" \
+		':2:1: ask sqlite-create-index' '1 file, 2 statements'
+
+	out=$(inject check '')
+	expect "/zdm:check injects the database and the lint result" "$out" \
+		"^1 applied, 2 pending.*$db" 'deny require-concurrent-index-creation' '3 files, [0-9]+ statements'
+	expect "/zdm:check: the rerun with --dialect sqlite it asks for" "$(user lint --dialect sqlite)" \
+		'ask sqlite-create-index' '0 deny, 1 ask'
+	expect "/zdm:explain sqlite-create-index injects the rule page" "$(inject explain sqlite-create-index)" \
+		'^# sqlite-create-index' '^## Problem'
+	expect "/zdm:explain without a rule injects the usage (Claude then runs zdm rules)" \
+		"$(inject explain '')" '^usage: zdm explain RULE'
+	expect "/zdm:explain: zdm rules lists the rules" "$(user rules)" 'require-concurrent-index-creation'
+
+	expect "/zdm:verify injects the rehearsal" "$(inject verify '')" \
+		'^ok +[0-9]+_add_accounts_email_domain' '^ok +[0-9]+_add_accounts_email_index' \
+		'^2 migrations rehearsed, 0 not reversible'
+	out=$(inject up '')
+	expect "/zdm:up injects the state and the dry run" "$out" "^1 applied, 2 pending.*$db" \
+		'^ALTER TABLE accounts ADD COLUMN email_domain text;' '^CREATE INDEX accounts_email_idx ON accounts \(email\);'
+	expect "/zdm:up: zdm up applies both" "$(user up)" '^2 of 2 applied'
+
+	expect "/zdm:backfill: the zdm backfill it builds fills every row" \
+		"$(user backfill --table accounts --set "email_domain = substr(email, instr(email, '@') + 1)" --where "email_domain IS NULL")" \
+		'done: 300000 rows scanned, 300000 updated'
+
+	out=$(inject rollback '')
+	expect "/zdm:rollback injects the state and the down SQL" "$out" "^3 applied, 0 pending.*$db" \
+		'^-- down [0-9]+_add_accounts_email_index' '^DROP INDEX accounts_email_idx;'
+	expect "/zdm:rollback: zdm down -n 1 after the user's yes" "$(user down -n 1)" 'add_accounts_email_index'
+	expect "/zdm:status after the rollback" "$(inject status '')" "^2 applied, 1 pending"
+
+	# migration-reviewer reads zdm lint's JSON: each finding's file, line, rule, decision
+	out=$(user lint --format json --dialect sqlite)
+	if node -e 'const j = JSON.parse(process.argv[1]);
+		const f = j.findings.find((x) => x.rule === "sqlite-create-index");
+		process.exit(f && f.file && f.line === 2 && f.decision === "ask" ? 0 : 1)' "$out" 2>/dev/null; then
+		ok "migration-reviewer: zdm lint --format json gives file, line, rule and decision"
+	else
+		bad "migration-reviewer: zdm lint --format json gives file, line, rule and decision" "$out"
+	fi
+fi
+
 # ---- 7. a real session against a fake API -----------------------------------------
 # For a directory marketplace the CLI runs hooks from the source directory,
 # for an installed one from the cache copy: give both the built binaries.
@@ -477,15 +581,16 @@ if [ ! -s "$tmp/port" ]; then
 	finish
 fi
 port=$(cat "$tmp/port")
+# the demo project of part 6, where it ended: 2 applied, 1 pending
 project=$tmp/project
-mkdir -p "$project/db/migrations"
+if [ -d "$demo/db" ]; then cp -R "$demo" "$project"; else mkdir -p "$project/db/migrations"; fi
 
 # session PROMPT [CLAUDE-ARGS...]: run claude -p in the project against the fake API
 session() {
 	local prompt=$1
 	shift
 	(cd "$project" && ANTHROPIC_BASE_URL="http://127.0.0.1:$port" ANTHROPIC_API_KEY=sk-ant-zdm-test \
-		timeout 180 "$claude" -p "$prompt" "$@" 2>&1)
+		timeout 180 "$claude" -p "$prompt" "$@" 2>&1 </dev/null)
 }
 # first_user_text: every user text block of the first logged request
 first_user_text() {
@@ -497,18 +602,64 @@ first_user_text() {
 
 # Hooks off here: these sessions test the commands, and the SessionStart
 # hook would try the build again in every one of them when it failed.
-for f in commands/*.md; do
-	c=$(basename "$f" .md)
+# Each command runs with the arguments of its line below, and what its !
+# commands printed (zdm from the plugin's bin/ on the PATH) must reach the
+# model: the REGEX must match the expanded prompt.
+while IFS='|' read -r c args re; do
+	f=commands/$c.md
 	: >"$log"
 	rc=0
-	out=$(session "/zdm:$c" --settings '{"disableAllHooks": true}') || rc=$?
+	out=$(session "/zdm:$c${args:+ $args}" --settings '{"disableAllHooks": true}') || rc=$?
 	# the command's first body line, after substitution, must reach the model
 	marker=$(awk 'n == 2 && NF { print; exit } /^---$/ { n++ }' "$f" | sed 's/\$[A-Z0-9]*.*//' | cut -c1-40)
-	if [ "$rc" -eq 0 ] && [ -s "$log" ] && first_user_text | grep -qF "$marker" &&
-		! grep -qi 'permission check failed' <<<"$out"; then
-		ok "claude -p /zdm:$c expands (its ! commands ran)"
+	text=$(first_user_text 2>/dev/null) || true
+	if [ "$rc" -eq 0 ] && [ -s "$log" ] && grep -qF "$marker" <<<"$text" &&
+		{ [ ! -d "$demo/db" ] || grep -qE -- "$re" <<<"$text"; } &&
+		! grep -qiE 'command not found|permission check failed' <<<"$out$text"; then
+		ok "claude -p /zdm:$c${args:+ $args} expands with zdm's output"
 	else
-		bad "claude -p /zdm:$c expands (exit $rc)" "$out"
+		bad "claude -p /zdm:$c${args:+ $args} expands with zdm's output (exit $rc; want /$re/)" "$out"$'\n'"$text"
+	fi
+done <<'CMDS'
+backfill|--table accounts --set "email_domain = lower(email_domain)" --where "email_domain <> lower(email_domain)"|The user wants to backfill existing rows: --table accounts
+check||^2 applied, 1 pending.*sqlite:db/development.sqlite3
+explain|sqlite-create-index|^# sqlite-create-index
+new|add_accounts_status|Create a migration named add_accounts_status
+plan|add-column accounts status text --not-null --default "'active'"|^2 applied, 1 pending
+rollback||^-- down [0-9]+_add_accounts_email_domain
+status||^2 applied, 1 pending, 0 missing, 0 modified
+up||^CREATE INDEX accounts_email_idx ON accounts \(email\);
+verify||^1 migration rehearsed, 0 not reversible
+CMDS
+n_cmds=$(find commands -name '*.md' | wc -l)
+if [ "$n_cmds" -eq 9 ]; then ok "the nine commands of issue 6, each run above"; else bad "commands/ holds $n_cmds files; the sessions above run 9"; fi
+
+# The agents, each run as the session's agent: its body is the system
+# prompt (with ${CLAUDE_PLUGIN_ROOT} substituted), and of its tools, those
+# this CLI has are the only tools offered (2.1.197 has no Grep or Glob tool:
+# it searches through Bash; other versions do, so the agents keep them).
+: >"$log"
+session "hello" --settings '{"disableAllHooks": true}' >/dev/null || true
+all_tools=" $(head -n 1 "$log" | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	console.log((r.body.tools || []).map((t) => t.name).join(" "))' 2>/dev/null) "
+for f in agents/*.md; do
+	a=$(basename "$f" .md)
+	: >"$log"
+	rc=0
+	out=$(session "Review db/migrations" --agent "zdm:$a" --settings '{"disableAllHooks": true}') || rc=$?
+	want=$(frontmatter "$f" tools | tr -d ' ' | tr ',' '\n' | sort |
+		while IFS= read -r t; do case "$all_tools" in *" $t "*) printf '%s ' "$t" ;; esac; done)
+	first=$(awk 'n == 2 && NF { print; exit } /^---$/ { n++ }' "$f" | cut -c1-50)
+	got=$(head -n 1 "$log" | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		const sys = (Array.isArray(r.body.system) ? r.body.system.map((b) => b.text).join("\n") : r.body.system) || "";
+		console.log((r.body.tools || []).map((t) => t.name).sort().join(" ") + " ");
+		console.log(sys.includes(process.argv[1]) && !sys.includes("${CLAUDE_PLUGIN_ROOT}") &&
+			sys.includes("/skills/zero-downtime-migrations/") ? "body" : "nobody");' "$first" 2>&1) || true
+	if [ "$rc" -eq 0 ] && [[ " $want" == *" Bash "* ]] && [[ " $want" == *" Read "* ]] && [ "$(head -n 1 <<<"$got")" = "$want" ] &&
+		[ "$(tail -n 1 <<<"$got")" = body ]; then
+		ok "claude -p --agent zdm:$a: its prompt, and only its tools ($want)"
+	else
+		bad "claude -p --agent zdm:$a: its prompt, and only its tools ($want) (exit $rc)" "$got"$'\n'"$out"
 	fi
 done
 
