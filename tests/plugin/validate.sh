@@ -6,16 +6,25 @@
 #
 # 1. `claude plugin validate --strict` on the plugin (components) and on the
 #    marketplace, with no warning and no error, plus the checks the
-#    validator leaves out (agent colours, pre-approved `!` commands, links).
+#    validator leaves out (agent colours, pre-approved `!` commands, every
+#    link between pages, the pages issue 6 asks for, the skill's phrases).
 # 2. `claude plugin marketplace add`, `install zdm@zdm-tools`, `details zdm`:
 #    every skill, agent, command and hook event is listed.
 # 3. The installed copy's SessionStart script builds bin/zdm-guard and
 #    bin/zdm, is silent and fast the second time, and speaks up (JSON
 #    systemMessage) when it cannot build.
-# 4. The installed zdm-guard denies a blocking CREATE INDEX and passes `ls`.
-# 5. A real `claude -p` session against a local fake API (fake-api.js): every
-#    slash command expands (its `!` commands are pre-approved), and the
-#    PreToolUse hook blocks the same CREATE INDEX sent as a Bash tool call.
+# 4. With the installed zdm: every `zdm …` line in the skill, rule pages,
+#    commands, agents and README parses; no SQL block of an operation page
+#    is denied by the linter.
+# 5. The installed zdm-guard denies a blocking CREATE INDEX and passes `ls`.
+# 6. A new user's walkthrough on the demo database: each command's `!`
+#    injections and the zdm commands its body runs next give the output the
+#    command expects.
+# 7. A real `claude -p` session against a local fake API (fake-api.js) in
+#    that project: every slash command expands with zdm's output (its `!`
+#    commands are pre-approved and find zdm), each agent runs with its
+#    prompt and tools, and the PreToolUse hook blocks the same CREATE INDEX
+#    sent as a Bash tool call.
 #
 # Offline apart from npm: the CLI is installed into build/npm on first use
 # (CLAUDE=/path/to/claude uses another one). HOME is a throwaway directory,
