@@ -679,7 +679,9 @@ fi
 : >"$log"
 # -h/-p point psql at a closed port, in case the hook let it through.
 out=$(session 'ZDM-E2E-BASH: psql -h 127.0.0.1 -p 9 -c "CREATE INDEX i ON t(c)"') || true
-result=$(node -e 'const fs = require("fs");
+# tool_result: the text of the first tool result sent back to the model
+tool_result() {
+	node -e 'const fs = require("fs");
 	for (const line of fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean)) {
 		const r = JSON.parse(line);
 		for (const m of r.body.messages || []) for (const b of Array.isArray(m.content) ? m.content : [])
@@ -687,12 +689,38 @@ result=$(node -e 'const fs = require("fs");
 				const t = typeof b.content === "string" ? b.content : b.content.map((x) => x.text || "").join("");
 				console.log(t); process.exit(0);
 			}
-	}' "$log" 2>&1) || true
+	}' "$log" 2>&1
+}
+result=$(tool_result) || true
 if grep -q 'require-concurrent-index-creation' <<<"$result"; then
 	ok "in a session, the PreToolUse hook blocks psql -c \"CREATE INDEX i ON t(c)\""
 else
 	bad "in a session, the PreToolUse hook blocks psql -c \"CREATE INDEX i ON t(c)\"" \
 		"tool result: ${result:-<none>}"$'\n'"$out"
 fi
+
+# The README's ways to let such a call through: for one statement, an allow
+# comment with a reason; for a project, ZDM_GUARD=off in the project's
+# .claude/settings.json (its env reaches the hook).
+# let_through NAME COMMAND: the session's Bash call COMMAND gets a tool
+# result, and it is not the guard's denial (the guard never answers "allow":
+# the normal permission flow goes on, and in -p mode answers "This command
+# requires approval")
+let_through() {
+	: >"$log"
+	out=$(session "ZDM-E2E-BASH: $2") || true
+	result=$(tool_result) || true
+	if grep -q 'requires approval' <<<"$result" && ! grep -q 'require-concurrent-index-creation' <<<"$result"; then
+		ok "in a session, $1 lets the CREATE INDEX through"
+	else
+		bad "in a session, $1 lets the CREATE INDEX through" "tool result: ${result:-<none>}"$'\n'"$out"
+	fi
+}
+let_through "an allow comment with a reason" \
+	'psql -h 127.0.0.1 -p 9 -c "CREATE INDEX i ON t(c); -- zdm:allow require-concurrent-index-creation t stays empty until launch"'
+mkdir -p "$project/.claude"
+printf '{"env": {"ZDM_GUARD": "off"}}\n' >"$project/.claude/settings.json"
+let_through "ZDM_GUARD=off in the project's .claude/settings.json" 'psql -h 127.0.0.1 -p 9 -c "CREATE INDEX i ON t(c)"'
+rm -f "$project/.claude/settings.json"
 
 finish
