@@ -722,5 +722,11 @@ mkdir -p "$project/.claude"
 printf '{"env": {"ZDM_GUARD": "off"}}\n' >"$project/.claude/settings.json"
 let_through "ZDM_GUARD=off in the project's .claude/settings.json" 'psql -h 127.0.0.1 -p 9 -c "CREATE INDEX i ON t(c)"'
 rm -f "$project/.claude/settings.json"
+if out=$(cd "$project" && "$claude" plugin disable zdm@zdm-tools --scope project 2>&1 </dev/null); then
+	let_through "claude plugin disable zdm@zdm-tools --scope project" 'psql -h 127.0.0.1 -p 9 -c "CREATE INDEX i ON t(c)"'
+else
+	bad "claude plugin disable zdm@zdm-tools --scope project" "$out"
+fi
+rm -f "$project/.claude/settings.json"
 
 finish
