@@ -79,6 +79,10 @@ fi
 echo "# claude $version"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/zdm-plugin.XXXXXX")
+# zdm reads the first .zdm.yml found walking up from its directory, up to
+# "/": an empty one here keeps a stray one above (/tmp/.zdm.yml, /.zdm.yml)
+# from changing the verdicts below. It means every default.
+: >"$tmp/.zdm.yml"
 server_pid=
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
@@ -440,7 +444,7 @@ if [ -x "$zdm" ]; then
 		nblocks=$((nblocks + 1))
 		d=${b%.sql}
 		d=${d##*.}
-		out=$("$zdm" lint --dialect "$d" --format github "$b" 2>&1) || true
+		out=$("$zdm" lint --config "$tmp/.zdm.yml" --dialect "$d" --format github "$b" 2>&1) || true
 		# github format: ::error is deny, ::warning ask, ::notice warn
 		if grep -q '^::error' <<<"$out"; then denied="$denied"$'\n'"$(basename "$b"): $(grep '^::error' <<<"$out")"; fi
 	done
