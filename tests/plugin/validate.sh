@@ -166,6 +166,25 @@ for f in commands/*.md; do
 	if [ -z "$missing" ]; then ok "command $(basename "$f" .md): ! commands pre-approved, hint quoted"; else bad "command $f: not pre-approved:$missing"; fi
 done
 
+# Nothing that changes a database is pre-approved (a person confirms zdm up,
+# down, backfill and restore), and /zdm:up and /zdm:rollback show what will
+# run and ask before touching anything but the embedded default.
+for f in commands/*.md; do
+	tr ',' '\n' <<<"$(frontmatter "$f" allowed-tools)" | sed 's/^ *//' |
+		grep -E '^Bash\(zdm (up|down|backfill|restore)' | grep -vE -- '--dry-run|--help' |
+		sed "s|^|$f: |" || true
+done >"$tmp/approved"
+approved=$(cat "$tmp/approved")
+for c in up rollback; do
+	grep -q 'sqlite:db/development.sqlite3' "commands/$c.md" && grep -qE 'ask the user to confirm' "commands/$c.md" &&
+		grep -q -- '--dry-run' "commands/$c.md" || approved="$approved"$'\n'"commands/$c.md: no dry run, or no question before a database other than the default"
+done
+if [ -z "$approved" ]; then
+	ok "no command pre-approves zdm up, down, backfill or restore; /zdm:up and /zdm:rollback show the plan and ask"
+else
+	bad "commands that could change a database unasked" "$approved"
+fi
+
 # Every page the skill names exists. Rule pages are checked apart: they come
 # with the rules, and a missing one means a renamed or unwritten rule.
 broken=
