@@ -60,7 +60,8 @@ static void sleep_until(double t)
  * longest being the one under way when the batch has held the lock for
  * held_ms: a pause that long (plus a margin for the writer's sleeps
  * overshooting) is a gap it cannot miss, and it never waits longer than
- * its first retry time past held_ms (1, 3, 8, 18 ms ...).
+ * its first retry time past held_ms (1, 3, 8, 18 ms ...).  The delays are
+ * sqliteDefaultBusyCallback's, in SQLite's src/main.c.
  */
 #define GAP_MARGIN_MS 0.5
 static double sqlite_gap_ms(double held_ms)
@@ -427,7 +428,9 @@ static long clamp(long v, long lo, long hi)
  * is written at commit) can only undo the last batches, each together
  * with its checkpoint row, so a rerun redoes exactly those.  Both
  * settings are restored at the end, before the final commit, which then
- * syncs the log as the database's own setting says.
+ * syncs the log as the database's own setting says.  See
+ * https://sqlite.org/wal.html#ckpt and
+ * https://sqlite.org/pragma.html#pragma_synchronous.
  */
 struct wal_mode {
 	int on;
