@@ -414,14 +414,15 @@ static long clamp(long v, long lo, long hi)
 }
 
 /*
- * SQLite in WAL mode.  A WAL auto-checkpoint runs in the commit that
- * makes the log pass wal_autocheckpoint pages (1000 by default): with
- * zdm writing most of the pages, the application's commit was often
- * the one that paid (copying the log into the database, two fsyncs).
- * So zdm's connection checkpoints itself, passively, in the pause after
- * every batch, and the log never grows to the application's threshold;
- * its own commits skip the fsync (synchronous = NORMAL), which the
- * checkpoint right after does, outside the write lock.
+ * SQLite in WAL mode.  A WAL auto-checkpoint runs in every commit that
+ * leaves the log at wal_autocheckpoint frames or more (1000 by
+ * default).  zdm writes most of the frames, but while the log stays that
+ * long (a checkpoint can leave it unrestarted: traced at 1054 frames)
+ * the application's commits pay too (copying the log into the database,
+ * two fsyncs).  So zdm's connection checkpoints itself, passively, in
+ * the pause after every batch, and the log stays far below the
+ * application's threshold.  Its own commits skip the fsync (synchronous
+ * = NORMAL), which the checkpoint right after does, outside the lock.
  *
  * NORMAL is safe here: in WAL mode a commit is still atomic and the
  * database never corrupts; a power loss (never a crash of zdm: the log
