@@ -65,6 +65,7 @@ else
 	DT_ROWS=${BENCH_DT_ROWS:-1000000}
 fi
 DT_RATE=${BENCH_DT_RATE:-200}     # the writer's writes per second
+DT_RUNS=${BENCH_DT_RUNS:-1}       # rounds of every downtime scenario; cells are medians
 # A single run that takes longer than this is killed and counted as failed.
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-300}
 
@@ -712,10 +713,12 @@ dt_seed_pg() {
 }
 
 # dt_run SCENARIO WAY URL -- CMD...: run CMD while the writer writes to URL;
-# appends "SCENARIO|WAY|change_s|writes|errors|p50|p99|max" to DT_ROWS_OUT.
+# appends "SCENARIO|WAY|change_s|writes|errors|p50|p99|max" to DT (one row
+# per round: DT_K).
 dt_run() {
 	local scen=$1 way=$2 url=$3; shift 4
 	local f=$OUT/downtime-${scen// /_}-${way// /_}
+	[ "$DT_RUNS" -gt 1 ] && f+=-$DT_K
 	"$BB/writer" "$url" items "$DT_ROWS" "$DT_RATE" > "$f.writer" 2> "$f.writer.err" &
 	local wpid=$! t0 t1 rc
 	sleep 1                       # connect and warm up before the change
@@ -735,19 +738,27 @@ dt_run() {
 	DT+=("$scen|$way|$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')|$(kv writes "$line")|$(kv errors "$line")|$(kv p50_ms "$line")|$(kv p99_ms "$line")|$(kv max_ms "$line")")
 }
 
-# dt_get SCENARIO WAY FIELD(3..8): a cell of the results.
+# dt_get SCENARIO WAY FIELD(3..8): a cell of the results, the median of
+# the rounds ("failed" if a round failed, "-" if none ran).
 dt_get() {
 	local r
 	for r in "${DT[@]}"; do
-		case $r in "$1|$2|"*) printf '%s\n' "$r" | cut -d'|' -f"$3"; return ;; esac
-	done
-	echo -
+		case $r in "$1|$2|"*) printf '%s\n' "$r" | cut -d'|' -f"$3" ;; esac
+	done | sort -g | awk '
+		$0 == "failed" { bad = 1 } { v[n++] = $0 }
+		END {
+			if (bad) print "failed"
+			else if (!n) print "-"
+			else if (n % 2) print v[(n - 1) / 2]
+			else { m = (v[n / 2 - 1] + v[n / 2]) / 2; print (v[0] ~ /\./ ? sprintf("%.2f", m) : m) }
+		}'
 }
 
 part_downtime() {
 	say ""
 	say "== part 4: downtime meter: a writer's latency while a change runs ========"
 	say "$DT_ROWS rows; the writer: $DT_RATE single-row UPDATEs/INSERTs per second, latency from each write's scheduled time"
+	[ "$DT_RUNS" -gt 1 ] && say "$DT_RUNS rounds of every scenario, interleaved; the goals use each column's median"
 	if ! command -v sqlite3 > /dev/null; then
 		say "part 4: skipped: no sqlite3 shell"
 		goal 4 "downtime meter" "no sqlite3 shell" skip
@@ -758,60 +769,65 @@ part_downtime() {
 	rm -rf "$d" && mkdir -p "$d/m" || return
 
 	# SQLite (WAL): one UPDATE vs zdm backfill.
-	dt_seed_sqlite "$d/a.sqlite3"
-	dt_run "sqlite backfill" unsafe "sqlite:$d/a.sqlite3" -- \
-		sqlite3 "$d/a.sqlite3" "PRAGMA busy_timeout = 60000; UPDATE items SET v = id % 1000;"
-	dt_seed_sqlite "$d/b.sqlite3"
-	dt_run "sqlite backfill" zdm "sqlite:$d/b.sqlite3" -- \
-		"$ZDM" backfill --url "sqlite:$d/b.sqlite3" --table items --set "v = id % 1000"
-	# SQLite has no lock queue: a waiting writer polls (busy_timeout sleeps
-	# 1, 2, 5, 10, 15, 20 ms ...) and misses short gaps between batches,
-	# which is why zdm's SQLite default pauses after each batch as long as
-	# the batch held the lock.  Without that pause (shown, not judged):
-	dt_seed_sqlite "$d/c.sqlite3"
-	dt_run "sqlite backfill" "no-pause" "sqlite:$d/c.sqlite3" -- \
-		"$ZDM" backfill --url "sqlite:$d/c.sqlite3" --table items --set "v = id % 1000" \
-		--max-batch-time 20ms --sleep 0
+	for ((DT_K = 1; DT_K <= DT_RUNS; DT_K++)); do
+		dt_seed_sqlite "$d/a.sqlite3"
+		dt_run "sqlite backfill" unsafe "sqlite:$d/a.sqlite3" -- \
+			sqlite3 "$d/a.sqlite3" "PRAGMA busy_timeout = 60000; UPDATE items SET v = id % 1000;"
+		dt_seed_sqlite "$d/b.sqlite3"
+		dt_run "sqlite backfill" zdm "sqlite:$d/b.sqlite3" -- \
+			"$ZDM" backfill --url "sqlite:$d/b.sqlite3" --table items --set "v = id % 1000"
+		# SQLite has no lock queue: a waiting writer polls (busy_timeout
+		# sleeps 1, 2, 5, 10, 15, 20 ms ...) and misses short gaps between
+		# batches, which is why zdm's SQLite default pauses after each batch
+		# for as long as the writer's next poll can be away.  Without that
+		# pause (shown, not judged):
+		dt_seed_sqlite "$d/c.sqlite3"
+		dt_run "sqlite backfill" "no-pause" "sqlite:$d/c.sqlite3" -- \
+			"$ZDM" backfill --url "sqlite:$d/c.sqlite3" --table items --set "v = id % 1000" \
+			--max-batch-time 20ms --sleep 0
+	done
 
 	# PostgreSQL, a server this part starts and stops.
 	. tests/lib/pg.sh
 	if pg_start; then
 		local pgv; pgv=$(psql -qXAt -d "$ZDM_PG_URL" -c "SHOW server_version_num"); pgv=$((pgv / 10000))
-		dt_seed_pg
-		dt_run "pg backfill" unsafe "$ZDM_PG_URL" -- \
-			psql -qX -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" -c "UPDATE items SET v = id % 1000"
-		dt_seed_pg
-		dt_run "pg backfill" zdm "$ZDM_PG_URL" -- \
-			"$ZDM" backfill --url "$ZDM_PG_URL" --table items --set "v = id % 1000"
+		for ((DT_K = 1; DT_K <= DT_RUNS; DT_K++)); do
+			dt_seed_pg
+			dt_run "pg backfill" unsafe "$ZDM_PG_URL" -- \
+				psql -qX -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" -c "UPDATE items SET v = id % 1000"
+			dt_seed_pg
+			dt_run "pg backfill" zdm "$ZDM_PG_URL" -- \
+				"$ZDM" backfill --url "$ZDM_PG_URL" --table items --set "v = id % 1000"
 
-		# Add a NOT NULL column.  The seed's "wrong" way fails on a table
-		# with rows, so the unsafe way is the seed's "right" three steps
-		# (add, one UPDATE, SET NOT NULL) in one migration transaction, as a
-		# migration tool would run them.
-		dt_seed_pg
-		dt_run "pg add NOT NULL column" unsafe "$ZDM_PG_URL" -- \
-			psql -qX -1 -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" \
-			-c "ALTER TABLE items ADD COLUMN note text" \
-			-c "ALTER TABLE items ALTER COLUMN note SET DEFAULT 'x'" \
-			-c "UPDATE items SET note = 'x' WHERE note IS NULL" \
-			-c "ALTER TABLE items ALTER COLUMN note SET NOT NULL"
-		dt_seed_pg
-		rm -rf "$d/m" && mkdir -p "$d/m"
-		"$ZDM" plan add-column items note text --not-null --default "'x'" \
-			--pg-version "$pgv" --migrations-dir "$d/m" > "$d/plan-add-column.txt" 2>&1
-		dt_run "pg add NOT NULL column" zdm "$ZDM_PG_URL" -- \
-			"$ZDM" up --url "$ZDM_PG_URL" --migrations-dir "$d/m"
+			# Add a NOT NULL column.  The seed's "wrong" way fails on a table
+			# with rows, so the unsafe way is the seed's "right" three steps
+			# (add, one UPDATE, SET NOT NULL) in one migration transaction, as a
+			# migration tool would run them.
+			dt_seed_pg
+			dt_run "pg add NOT NULL column" unsafe "$ZDM_PG_URL" -- \
+				psql -qX -1 -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" \
+				-c "ALTER TABLE items ADD COLUMN note text" \
+				-c "ALTER TABLE items ALTER COLUMN note SET DEFAULT 'x'" \
+				-c "UPDATE items SET note = 'x' WHERE note IS NULL" \
+				-c "ALTER TABLE items ALTER COLUMN note SET NOT NULL"
+			dt_seed_pg
+			rm -rf "$d/m" && mkdir -p "$d/m"
+			"$ZDM" plan add-column items note text --not-null --default "'x'" \
+				--pg-version "$pgv" --migrations-dir "$d/m" > "$d/plan-add-column.txt" 2>&1
+			dt_run "pg add NOT NULL column" zdm "$ZDM_PG_URL" -- \
+				"$ZDM" up --url "$ZDM_PG_URL" --migrations-dir "$d/m"
 
-		# Add an index.
-		dt_seed_pg
-		dt_run "pg add index" unsafe "$ZDM_PG_URL" -- \
-			psql -qX -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" -c "CREATE INDEX items_v ON items (v)"
-		dt_seed_pg
-		rm -rf "$d/m" && mkdir -p "$d/m"
-		"$ZDM" plan add-index items v --pg-version "$pgv" --migrations-dir "$d/m" \
-			> "$d/plan-add-index.txt" 2>&1
-		dt_run "pg add index" zdm "$ZDM_PG_URL" -- \
-			"$ZDM" up --url "$ZDM_PG_URL" --migrations-dir "$d/m"
+			# Add an index.
+			dt_seed_pg
+			dt_run "pg add index" unsafe "$ZDM_PG_URL" -- \
+				psql -qX -v ON_ERROR_STOP=1 -d "$ZDM_PG_URL" -c "CREATE INDEX items_v ON items (v)"
+			dt_seed_pg
+			rm -rf "$d/m" && mkdir -p "$d/m"
+			"$ZDM" plan add-index items v --pg-version "$pgv" --migrations-dir "$d/m" \
+				> "$d/plan-add-index.txt" 2>&1
+			dt_run "pg add index" zdm "$ZDM_PG_URL" -- \
+				"$ZDM" up --url "$ZDM_PG_URL" --migrations-dir "$d/m"
+		done
 		pg_stop
 		unset ZDM_PG_URL PGHOST PGPORT PGUSER PGDATABASE
 	else
@@ -824,6 +840,18 @@ part_downtime() {
 		IFS='|' read -r a b c e f g h i <<< "$r"
 		printf '%-24s %-7s %9s %7s %6s %9s %9s %9s\n' "$a" "$b" "$c" "$e" "$f" "$g" "$h" "$i"
 	done
+	if [ "$DT_RUNS" -gt 1 ]; then
+		say "medians of the $DT_RUNS rounds:"
+		local seen="|" k
+		for r in "${DT[@]}"; do
+			IFS='|' read -r a b _ <<< "$r"
+			case $seen in *"|$a:$b|"*) continue ;; esac
+			seen+="$a:$b|"
+			printf '%-24s %-7s' "$a" "$b"
+			for k in 3 4 5 6 7 8; do printf ' %9s' "$(dt_get "$a" "$b" $k)"; done
+			printf '\n'
+		done
+	fi
 
 	local scen
 	for scen in "sqlite backfill" "pg backfill" "pg add NOT NULL column" "pg add index"; do

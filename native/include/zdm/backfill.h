@@ -34,9 +34,10 @@ struct zdm_backfill_opts {
 	const char *key;         /* key column (default "id"); unique and indexed */
 	long batch;              /* first batch size (default 1000) */
 	long min_batch, max_batch; /* bounds of the adaptive size (default 10, 50000) */
-	long target_ms;          /* target batch time; < 0: PostgreSQL 20, SQLite 5; 0: fixed size */
-	long sleep_ms;           /* pause between batches; < 0: PostgreSQL 0, SQLite as long
-				    as the batch held the write lock (see backfill.c) */
+	long target_ms;          /* target batch time; < 0: PostgreSQL 20, SQLite 2.5; 0: fixed size */
+	long sleep_ms;           /* pause from a batch's commit to the next batch; < 0:
+				    PostgreSQL 0, SQLite a gap that a writer waiting in
+				    SQLite's busy handler cannot miss (see backfill.c) */
 	long max_lag_ms;         /* PostgreSQL: pause while replay_lag exceeds it (default 5000) */
 	long max_lock_waiters;   /* PostgreSQL: pause while more sessions wait on locks (default 5) */
 	int restart;             /* ignore the checkpoint and start over */
