@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
@@ -890,44 +889,18 @@ static void body_query(struct pg_ctx *c, const char *query, int dynamic, size_t 
 	analyse_string(c, sql, off, ZDM_F_IN_BODY);
 }
 
-static void walk_plpgsql(struct pg_ctx *c, json_t *j, size_t at, int depth)
-{
-	if (depth > 200)
-		return;
-	if (json_is_array(j)) {
-		size_t i;
-		json_t *v;
-		json_array_foreach(j, i, v)
-			walk_plpgsql(c, v, at, depth + 1);
-		return;
-	}
-	if (!json_is_object(j))
-		return;
-	const char *key;
-	json_t *v;
-	json_object_foreach(j, key, v) {
-		if (strcmp(key, "PLpgSQL_stmt_execsql") == 0 || strcmp(key, "PLpgSQL_stmt_dynexecute") == 0) {
-			int dyn = strcmp(key, "PLpgSQL_stmt_dynexecute") == 0;
-			json_t *e = json_object_get(v, dyn ? "query" : "sqlstmt");
-			json_t *q = json_object_get(json_object_get(e, "PLpgSQL_expr"), "query");
-			if (json_is_string(q))
-				body_query(c, json_string_value(q), dyn, at);
-		}
-		walk_plpgsql(c, v, at, depth + 1);
-	}
-}
-
 static void plpgsql_body(struct pg_ctx *c, const char *create_function_sql, size_t at)
 {
 	if (c->depth >= MAX_BODY_DEPTH)
 		return;
 	PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(create_function_sql);
 	if (!r.error && r.plpgsql_funcs) {
-		json_t *j = json_loads(r.plpgsql_funcs, 0, NULL);
-		if (j) {
-			walk_plpgsql(c, j, at, 0);
-			json_decref(j);
-		}
+		struct zdm_arena tmp = ZDM_ARENA_INIT;
+		struct zdm_pgtree_query *q;
+		size_t n = zdm_pgtree_plpgsql(r.plpgsql_funcs, strlen(r.plpgsql_funcs), &tmp, &q);
+		for (size_t i = 0; i < n; i++)
+			body_query(c, q[i].sql, q[i].dynamic, at);
+		zdm_arena_release(&tmp);
 	}
 	pg_query_free_plpgsql_parse_result(r);
 }

@@ -207,7 +207,9 @@ static int integer(struct rd *r, int64_t *out)
 	}
 	if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'))
 		return 0;
-	*out = neg ? -(int64_t)v : (int64_t)v;
+	if (v > (uint64_t)INT64_MAX + neg)
+		return 0;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
 	return 1;
 }
 
@@ -539,4 +541,265 @@ PgQuery__ParseResult *zdm_pgtree_read(const char *json, size_t len,
 	if (r.bad || r.p != r.end)
 		return NULL;
 	return pr;
+}
+
+/* ---- PL/pgSQL --------------------------------------------------------------------- */
+
+/*
+ * pg.c read pg_query_parse_plpgsql()'s JSON with jansson, which built a
+ * tree of hash tables to read a handful of strings out of it.  We walk the
+ * text instead, but refuse what jansson refused (invalid UTF-8, \u0000,
+ * raw control characters, bad syntax), so that the same bodies are
+ * analysed.
+ */
+
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned ch = s[i];
+		if (ch < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k;
+		unsigned cp;
+		if (ch >= 0xc2 && ch <= 0xdf) {
+			k = 1;
+			cp = ch & 0x1f;
+		} else if (ch >= 0xe0 && ch <= 0xef) {
+			k = 2;
+			cp = ch & 0x0f;
+		} else if (ch >= 0xf0 && ch <= 0xf4) {
+			k = 3;
+			cp = ch & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i <= k)
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp < 0xe000))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* Skip a string, checking it as jansson would; r->bad when it is not valid. */
+static void skip_string(struct rd *r)
+{
+	if (!eat(r, '"')) {
+		r->bad = 1;
+		return;
+	}
+	while (r->p < r->end && *r->p != '"') {
+		unsigned char ch = (unsigned char)*r->p;
+		if (ch < 0x20) {
+			r->bad = 1;
+			return;
+		}
+		if (ch != '\\') {
+			r->p++;
+			continue;
+		}
+		if (r->end - r->p < 2) {
+			r->bad = 1;
+			return;
+		}
+		char e = r->p[1];
+		if (e == 'u') {
+			unsigned cp, lo;
+			if (r->end - r->p < 6 || !hex4(r->p + 2, &cp) || cp == 0) {
+				r->bad = 1;
+				return;
+			}
+			r->p += 6;
+			if (cp >= 0xdc00 && cp < 0xe000) {
+				r->bad = 1;
+				return;
+			}
+			if (cp >= 0xd800 && cp < 0xdc00) {
+				if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u' ||
+				    !hex4(r->p + 2, &lo) || lo < 0xdc00 || lo >= 0xe000) {
+					r->bad = 1;
+					return;
+				}
+				r->p += 6;
+			}
+			continue;
+		}
+		if (!strchr("\"\\/bfnrt", e) || e == '\0') {
+			r->bad = 1;
+			return;
+		}
+		r->p += 2;
+	}
+	if (r->p >= r->end)
+		r->bad = 1;
+	else
+		r->p++;
+}
+
+static void skip_number(struct rd *r)
+{
+	const char *s = r->p;
+	if (r->p < r->end && *r->p == '-')
+		r->p++;
+	const char *d = r->p;
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+		r->p++;
+	if (r->p == d || (*d == '0' && r->p - d > 1)) {
+		r->bad = 1;
+		return;
+	}
+	if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E')) {
+		r->p = s;
+		real(r);
+		return;
+	}
+	/* jansson refuses an integer that does not fit in 64 bits */
+	r->p = s;
+	int64_t v;
+	if (!integer(r, &v) || (v < 0) != (*s == '-'))
+		r->bad = 1;
+}
+
+/*
+ * Walk the value at r->p as pg.c's walk_plpgsql did (depth counted the
+ * same way); queries go to *q, grown in the arena.
+ */
+struct qlist {
+	struct zdm_pgtree_query *v;
+	size_t n, cap;
+};
+
+static void skip_value(struct rd *r, int depth, struct qlist *q, int collect);
+
+static int key_is(const char *k, size_t kn, const char *want)
+{
+	return kn == strlen(want) && memcmp(k, want, kn) == 0;
+}
+
+
+/* The value of key k in the object at r->p (the last one, as jansson keeps), or NULL. */
+static const char *member(struct rd *r, const char *at, const char *k)
+{
+	struct rd s = *r;
+	s.p = at;
+	const char *found = NULL;
+	if (!eat(&s, '{') || eat(&s, '}'))
+		return NULL;
+	do {
+		const char *key_s;
+		size_t kn;
+		if (!key(&s, &key_s, &kn))
+			return NULL;
+		ws(&s);
+		if (key_is(key_s, kn, k))
+			found = s.p;
+		skip_value(&s, 0, NULL, 0);
+		if (s.bad)
+			return NULL;
+	} while (eat(&s, ','));
+	return found;
+}
+
+static void add_query(struct rd *r, const char *v, int dyn, struct qlist *q)
+{
+	const char *e = member(r, v, dyn ? "query" : "sqlstmt");
+	e = e ? member(r, e, "PLpgSQL_expr") : NULL;
+	e = e ? member(r, e, "query") : NULL;
+	if (!e || *e != '"')
+		return;
+	struct rd s = *r;
+	s.p = e;
+	char *sql = string(&s);
+	if (!sql)
+		return;
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 8;
+		struct zdm_pgtree_query *nv = zdm_arena_alloc(r->a, cap * sizeof(*nv));
+		if (q->n)
+			memcpy(nv, q->v, q->n * sizeof(*nv));
+		q->v = nv;
+		q->cap = cap;
+	}
+	q->v[q->n].sql = sql;
+	q->v[q->n].dynamic = dyn;
+	q->n++;
+}
+
+static void skip_value(struct rd *r, int depth, struct qlist *q, int collect)
+{
+	if (++r->depth > MAX_DEPTH) {
+		r->bad = 1;
+		return;
+	}
+	/* walk_plpgsql looked no deeper than 200; what is deeper is only checked */
+	if (collect && depth > 200)
+		collect = 0;
+	ws(r);
+	if (r->p >= r->end) {
+		r->bad = 1;
+	} else if (*r->p == '{') {
+		r->p++;
+		if (!eat(r, '}')) {
+			do {
+				const char *k;
+				size_t kn;
+				if (!key(r, &k, &kn)) {
+					r->bad = 1;
+					break;
+				}
+				ws(r);
+				if (collect && key_is(k, kn, "PLpgSQL_stmt_execsql"))
+					add_query(r, r->p, 0, q);
+				else if (collect && key_is(k, kn, "PLpgSQL_stmt_dynexecute"))
+					add_query(r, r->p, 1, q);
+				skip_value(r, depth + 1, q, collect);
+			} while (!r->bad && eat(r, ','));
+			if (!r->bad && !eat(r, '}'))
+				r->bad = 1;
+		}
+	} else if (*r->p == '[') {
+		r->p++;
+		if (!eat(r, ']')) {
+			do
+				skip_value(r, depth + 1, q, collect);
+			while (!r->bad && eat(r, ','));
+			if (!r->bad && !eat(r, ']'))
+				r->bad = 1;
+		}
+	} else if (*r->p == '"') {
+		skip_string(r);
+	} else if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')) {
+		skip_number(r);
+	} else if (r->end - r->p >= 4 && memcmp(r->p, "null", 4) == 0) {
+		r->p += 4;
+	} else {
+		boolean(r);
+	}
+	r->depth--;
+}
+
+size_t zdm_pgtree_plpgsql(const char *json, size_t len, struct zdm_arena *a,
+			  struct zdm_pgtree_query **out)
+{
+	*out = NULL;
+	if (!utf8_valid((const unsigned char *)json, len))
+		return 0;
+	struct rd r = { json, json + len, NULL, 0, a, 0, 0 };
+	struct qlist q = { NULL, 0, 0 };
+	skip_value(&r, 0, &q, 1);
+	ws(&r);
+	if (r.bad || r.p != r.end)
+		return 0;
+	*out = q.v;
+	return q.n;
 }
