@@ -139,6 +139,16 @@ void zdm_buf_add_json_str(struct zdm_buf *b, const char *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	zdm_buf_addc(b, '"');
 	for (size_t i = 0; i < n;) {
+		/* A run of printable ASCII other than " and \ is copied as is. */
+		size_t run = i;
+		while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f &&
+		       s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			zdm_buf_add(b, s + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
 		case '"': zdm_buf_add(b, "\\\"", 2); i++; continue;

@@ -82,7 +82,11 @@ static void print_text(const struct zdm_report *r, int show_allowed)
 /* Strings go through zdm_buf_add_json_str: invalid UTF-8 becomes U+FFFD. */
 static void json_field(struct zdm_buf *b, const char *key, const char *val, int comma)
 {
-	zdm_buf_addf(b, "%s\"%s\": ", comma ? ", " : "", key);
+	if (comma)
+		zdm_buf_add(b, ", ", 2);
+	zdm_buf_addc(b, '"');
+	zdm_buf_adds(b, key);
+	zdm_buf_add(b, "\": ", 3);
 	zdm_buf_add_json_str(b, val ? val : "", val ? strlen(val) : 0);
 }
 
