@@ -23,6 +23,7 @@
  * make the read fail, as does anything else unexpected: the caller then
  * parses that statement the protobuf way.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +43,15 @@ struct rd {
 
 static void *message(struct rd *r, const ProtobufCMessageDescriptor *desc);
 
-static void ws(struct rd *r)
+static inline void ws(struct rd *r)
 {
-	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
+	/* libpg_query writes none: one test when there is none */
+	while (r->p < r->end && (unsigned char)*r->p <= ' ' &&
+	       (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
 		r->p++;
 }
 
-static int eat(struct rd *r, char ch)
+static inline int eat(struct rd *r, char ch)
 {
 	ws(r);
 	if (r->p < r->end && *r->p == ch) {
@@ -243,9 +246,15 @@ static int boolean(struct rd *r)
 /* ---- fields ------------------------------------------------------------------- */
 
 /* "typeName" names the field type_name: equal ignoring '_' and ASCII case. */
-static int name_eq(const char *k, size_t kn, const char *f)
+static inline int name_eq(const char *k, size_t kn, const char *f)
 {
 	size_t i = 0;
+	/* most keys are the field's name as is */
+	while (i < kn && k[i] == f[i])
+		i++;
+	if (i == kn && f[i] == '\0')
+		return 1;
+	i = 0;
 	for (;;) {
 		while (i < kn && k[i] == '_')
 			i++;
@@ -385,15 +394,29 @@ static void repeated(struct rd *r, const ProtobufCFieldDescriptor *f, char *msg)
 
 /* ---- messages ------------------------------------------------------------------ */
 
-/* Node's fields sorted by the name of their message, the JSON key of a Node. */
-static const ProtobufCFieldDescriptor **node_fields;
-static unsigned n_node_fields;
-
 /*
- * Compare a JSON node key with a message's short name, skipping '_': the
- * key is "A_Const", the name "AConst".
+ * Node's fields by the name of their message, the JSON key of a Node: an
+ * open-addressed table, hashed ignoring '_' ("A_Const" is AConst).
  */
-static int cmp_name(const char *k, size_t kn, const char *name)
+#define NODE_SLOTS 1024 /* a power of two, over twice Node's ~250 fields */
+static const ProtobufCFieldDescriptor *node_slots[NODE_SLOTS];
+
+static const char *msg_name(const ProtobufCFieldDescriptor *f)
+{
+	return ((const ProtobufCMessageDescriptor *)f->descriptor)->short_name;
+}
+
+static unsigned name_hash(const char *k, size_t kn)
+{
+	unsigned h = 2166136261u;
+	for (size_t i = 0; i < kn; i++)
+		if (k[i] != '_')
+			h = (h ^ (unsigned char)k[i]) * 16777619u;
+	return h;
+}
+
+/* k (kn bytes) and name equal, skipping '_' in both */
+static int same_name(const char *k, size_t kn, const char *name)
 {
 	size_t i = 0;
 	for (;;) {
@@ -402,52 +425,35 @@ static int cmp_name(const char *k, size_t kn, const char *name)
 		while (*name == '_')
 			name++;
 		if (i == kn)
-			return *name ? -1 : 0;
-		if (!*name || k[i] != *name)
-			return !*name ? 1 : (unsigned char)k[i] - (unsigned char)*name;
+			return *name == '\0';
+		if (k[i] != *name)
+			return 0;
 		i++;
 		name++;
 	}
 }
 
-static const char *msg_name(const ProtobufCFieldDescriptor *f)
-{
-	return ((const ProtobufCMessageDescriptor *)f->descriptor)->short_name;
-}
-
-static int by_message_name(const void *x, const void *y)
-{
-	const ProtobufCFieldDescriptor *const *a = x, *const *b = y;
-	const char *an = msg_name(*a);
-	return cmp_name(an, strlen(an), msg_name(*b));
-}
-
 static void node_index(void)
 {
 	const ProtobufCMessageDescriptor *d = &pg_query__node__descriptor;
-	const ProtobufCFieldDescriptor **v = zdm_xcalloc(d->n_fields, sizeof(*v));
-	unsigned n = 0;
-	for (unsigned i = 0; i < d->n_fields; i++)
-		if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
-			v[n++] = &d->fields[i];
-	qsort(v, n, sizeof(*v), by_message_name);
-	n_node_fields = n;
-	node_fields = v; /* kept for the life of the process */
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		const char *name = msg_name(f);
+		unsigned h = name_hash(name, strlen(name)) & (NODE_SLOTS - 1);
+		while (node_slots[h])
+			h = (h + 1) & (NODE_SLOTS - 1);
+		node_slots[h] = f;
+	}
 }
 
 static const ProtobufCFieldDescriptor *node_field(const char *k, size_t kn)
 {
-	unsigned lo = 0, hi = n_node_fields;
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		int c = cmp_name(k, kn, msg_name(node_fields[mid]));
-		if (c == 0)
-			return node_fields[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	unsigned h = name_hash(k, kn) & (NODE_SLOTS - 1);
+	for (; node_slots[h]; h = (h + 1) & (NODE_SLOTS - 1))
+		if (same_name(k, kn, msg_name(node_slots[h])))
+			return node_slots[h];
 	return NULL;
 }
 
@@ -533,8 +539,9 @@ PgQuery__ParseResult *zdm_pgtree_read(const char *json, size_t len,
 				      const char *sql, size_t sql_len,
 				      struct zdm_arena *a)
 {
-	if (!node_fields)
-		node_index();
+	/* the linter's helper thread reads trees too */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, node_index);
 	struct rd r = { json, json + len, sql, sql_len, a, 0, 0 };
 	PgQuery__ParseResult *pr = message(&r, &pg_query__parse_result__descriptor);
 	ws(&r);
