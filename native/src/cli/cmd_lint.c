@@ -142,7 +142,7 @@ static void print_json(const struct zdm_report *r, int show_allowed)
 			json_field(&b, "allow_reason", f->allow_reason, 1);
 		}
 		zdm_buf_addc(&b, '}');
-		if (b.len > 1 << 16) {
+		if (b.len > 1 << 14) {
 			fwrite(b.data, 1, b.len, stdout);
 			zdm_buf_reset(&b);
 		}
