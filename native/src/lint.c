@@ -1077,9 +1077,19 @@ static enum zdm_status walk_dir(const char *dir, struct path_list *out, int dept
 		if (e->d_name[0] == '.' || strcmp(e->d_name, "node_modules") == 0)
 			continue;
 		struct zdm_buf b = ZDM_BUF_INIT;
-		zdm_buf_addf(&b, "%s/%s", dir, e->d_name);
+		zdm_buf_adds(&b, dir);
+		zdm_buf_addc(&b, '/');
+		zdm_buf_adds(&b, e->d_name);
+		/*
+		 * The entry's type comes with it on most file systems: stat()
+		 * only what may be a link (followed, as before) or is not known.
+		 */
 		struct stat st;
-		if (stat(b.data, &st) != 0) {
+		if (e->d_type == DT_REG)
+			st.st_mode = S_IFREG;
+		else if (e->d_type == DT_DIR)
+			st.st_mode = S_IFDIR;
+		else if (stat(b.data, &st) != 0) {
 			zdm_buf_release(&b);
 			continue;
 		}
