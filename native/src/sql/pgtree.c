@@ -114,14 +114,14 @@ static char *string(struct rd *r)
 		return NULL;
 	}
 	const char *s = r->p;
-	const char *q = s;
-	while (q < r->end && *q != '"' && *q != '\\')
-		q++;
-	if (q < r->end && *q == '"') { /* no escapes: the common case */
+	const char *q = memchr(s, '"', (size_t)(r->end - s));
+	const char *bs = q ? memchr(s, '\\', (size_t)(q - s)) : NULL;
+	if (q && !bs) { /* no escapes: the common case */
 		r->p = q + 1;
 		return zdm_arena_strndup(r->a, s, (size_t)(q - s));
 	}
 	/* Unescaping never makes a string longer than its JSON form. */
+	q = bs ? bs : r->end;
 	const char *e = q;
 	while (e < r->end && *e != '"')
 		e += *e == '\\' ? 2 : 1;
@@ -179,14 +179,17 @@ static int key(struct rd *r, const char **k, size_t *kn)
 {
 	if (!eat(r, '"'))
 		return 0;
+	/*
+	 * A key with a backslash matches no field, so the first '"' ends it
+	 * (an escaped one leaves a key that matches nothing: the read fails).
+	 */
 	const char *s = r->p;
-	while (r->p < r->end && *r->p != '"' && *r->p != '\\')
-		r->p++;
-	if (r->p >= r->end || *r->p != '"')
+	const char *q = memchr(s, '"', (size_t)(r->end - s));
+	if (!q)
 		return 0;
 	*k = s;
-	*kn = (size_t)(r->p - s);
-	r->p++;
+	*kn = (size_t)(q - s);
+	r->p = q + 1;
 	return eat(r, ':');
 }
 
