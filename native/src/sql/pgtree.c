@@ -53,6 +53,10 @@ static inline void ws(struct rd *r)
 
 static inline int eat(struct rd *r, char ch)
 {
+	if (r->p < r->end && *r->p == ch) { /* no whitespace first: the usual case */
+		r->p++;
+		return 1;
+	}
 	ws(r);
 	if (r->p < r->end && *r->p == ch) {
 		r->p++;
