@@ -24,7 +24,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "zdm/frontend.h"
-#include "pgtree.h"
+#include "zdm/pgtree.h"
 
 #define MAX_BODY_DEPTH 4
 

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pgtree.h"
+#include "zdm/pgtree.h"
 
 #define MAX_DEPTH 1000 /* the parser's own stack limit comes first */
 

@@ -2,7 +2,8 @@
 /*
  * pgtree.h - libpg_query's JSON parse tree read into its protobuf-c structs.
  *
- * Private to the PostgreSQL front end (pg.c).
+ * Used by the PostgreSQL front end (pg.c) in place of unpacking
+ * pg_query_parse_protobuf()'s output; tests/unit/test_pgtree.c holds it to that.
  */
 #ifndef ZDM_PGTREE_H
 #define ZDM_PGTREE_H
