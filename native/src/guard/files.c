@@ -278,7 +278,8 @@ static size_t changed_ranges(struct guard *g, struct keys *ks, enum zdm_dialect 
 		const struct zdm_stmt *st = &l.items[i];
 		if (st->flags & ZDM_STMT_META)
 			continue;
-		if (keys_take(ks, stmt_key(d, text, st->off, st->len)))
+		/* a new file has no old statements: no key to compute */
+		if (ks->n && keys_take(ks, stmt_key(d, text, st->off, st->len)))
 			continue;
 		r[2 * n] = st->off;
 		r[2 * n + 1] = st->off + (st->len ? st->len : 1);

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "zdm/config.h"
 #include "zdm/lexer.h"
 #include "zdm/rule.h"
@@ -162,6 +164,12 @@ void guard_migration_write(struct guard *g, const char *path,
 int guard_glob_match(const char *pat, const char *path);
 
 /* ---- entry points ---------------------------------------------------- */
+
+/*
+ * The hook input as jansson values: json_loadb(buf, len, 0, err), only
+ * faster on plain input (json.c).  The caller owns the result (json_decref).
+ */
+json_t *guard_json_load(const char *buf, size_t len, json_error_t *err);
 
 /* True when a shell command may send SQL (the fast path says no quickly). */
 int guard_bash_may_sql(const char *cmd, size_t len);

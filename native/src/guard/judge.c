@@ -80,6 +80,30 @@ static int tok_is(const char *text, const struct zdm_token *t, const char *kw)
 }
 
 /*
+ * The first FIRST_TOKENS tokens of text (spaces and comments left out), as
+ * zdm_lexer_all() would give them: all that prepare() looks at, so a long
+ * statement is not tokenised to its end.
+ */
+#define FIRST_TOKENS 17
+static size_t first_tokens(enum zdm_dialect d, const char *text, size_t len,
+			   struct zdm_token *t)
+{
+	size_t n = 0, off = 0;
+	while (off < len && n < FIRST_TOKENS) {
+		enum zdm_tk k;
+		size_t l = zdm_lexer_token(d, text + off, len - off, 0, &k, NULL);
+		if (k != ZDM_TK_SPACE && k != ZDM_TK_COMMENT) {
+			t[n].kind = k;
+			t[n].off = off;
+			t[n].len = l;
+			n++;
+		}
+		off += l;
+	}
+	return n;
+}
+
+/*
  * Decide which statements of s the linter judges.  Returns the number of
  * range pairs in *out (arena), or (size_t)-1 for "all, as given".
  */
@@ -94,15 +118,15 @@ static size_t prepare(struct guard *g, struct guard_sql *s, size_t **out, size_t
 	r = zdm_arena_alloc(&g->arena, (l.count ? l.count : 1) * 2 * sizeof(*r));
 	for (i = 0; i < l.count; i++) {
 		const struct zdm_stmt *st = &l.items[i];
-		struct zdm_token *tk = NULL;
-		size_t nt = 0, k;
+		struct zdm_token tk[FIRST_TOKENS];
+		size_t nt, k;
 		int skip = 0;
 		const char *base = s->text + st->off;
 
 		if (st->flags & ZDM_STMT_META)
 			continue;
 		(*nstmts)++;
-		zdm_lexer_all(s->dialect, base, st->len, &tk, &nt);
+		nt = first_tokens(s->dialect, base, st->len, tk);
 		if (nt && tk[0].kind == ZDM_TK_WORD &&
 		    tk[0].len > strlen(PLACEHOLDER) &&
 		    !strncmp(base + tk[0].off, PLACEHOLDER, strlen(PLACEHOLDER))) {
@@ -144,7 +168,6 @@ static size_t prepare(struct guard *g, struct guard_sql *s, size_t **out, size_t
 			}
 			skip = !analyze;
 		}
-		free(tk);
 		if (skip) {
 			excluded = 1;
 			continue;

@@ -454,7 +454,7 @@ int main(int argc, char **argv)
 		free(input);
 		return cannot_judge("the hook input is larger than 16 MB");
 	}
-	root = json_loadb(input ? input : "", len, 0, &jerr);
+	root = guard_json_load(input ? input : "", len, &jerr);
 	free(input);
 	if (!json_is_object(root)) {
 		char why[300];

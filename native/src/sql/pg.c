@@ -2,10 +2,12 @@
 /*
  * pg.c - the PostgreSQL front end: libpg_query's parse tree to operations.
  *
- * Each statement is parsed on its own (pg_query_parse_protobuf), so one
- * statement that does not parse never hides the findings in the others.
- * The protobuf tree gives typed C structs, cheaper to walk than the JSON
- * form.  DO blocks and PL/pgSQL function bodies are parsed with
+ * Each statement is parsed on its own, so one statement that does not
+ * parse never hides the findings in the others.  We walk the typed C
+ * structs of libpg_query's protobuf tree, but read them from
+ * pg_query_parse()'s JSON (pgtree.c: a quarter of the cost of packing and
+ * unpacking the protobuf), and take pg_query_parse_protobuf() only for a
+ * statement whose JSON cannot be read exactly.  DO blocks and PL/pgSQL function bodies are parsed with
  * pg_query_parse_plpgsql; the SQL inside them (and EXECUTE 'literal') is
  * analysed as statements of its own, flagged ZDM_F_IN_BODY.
  *
@@ -18,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
 #include "zdm/frontend.h"
+#include "zdm/pgtree.h"
 
 #define MAX_BODY_DEPTH 4
 
@@ -887,46 +889,58 @@ static void body_query(struct pg_ctx *c, const char *query, int dynamic, size_t 
 	analyse_string(c, sql, off, ZDM_F_IN_BODY);
 }
 
-static void walk_plpgsql(struct pg_ctx *c, json_t *j, size_t at, int depth)
-{
-	if (depth > 200)
-		return;
-	if (json_is_array(j)) {
-		size_t i;
-		json_t *v;
-		json_array_foreach(j, i, v)
-			walk_plpgsql(c, v, at, depth + 1);
-		return;
-	}
-	if (!json_is_object(j))
-		return;
-	const char *key;
-	json_t *v;
-	json_object_foreach(j, key, v) {
-		if (strcmp(key, "PLpgSQL_stmt_execsql") == 0 || strcmp(key, "PLpgSQL_stmt_dynexecute") == 0) {
-			int dyn = strcmp(key, "PLpgSQL_stmt_dynexecute") == 0;
-			json_t *e = json_object_get(v, dyn ? "query" : "sqlstmt");
-			json_t *q = json_object_get(json_object_get(e, "PLpgSQL_expr"), "query");
-			if (json_is_string(q))
-				body_query(c, json_string_value(q), dyn, at);
-		}
-		walk_plpgsql(c, v, at, depth + 1);
-	}
-}
-
 static void plpgsql_body(struct pg_ctx *c, const char *create_function_sql, size_t at)
 {
 	if (c->depth >= MAX_BODY_DEPTH)
 		return;
 	PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(create_function_sql);
 	if (!r.error && r.plpgsql_funcs) {
-		json_t *j = json_loads(r.plpgsql_funcs, 0, NULL);
-		if (j) {
-			walk_plpgsql(c, j, at, 0);
-			json_decref(j);
-		}
+		struct zdm_arena tmp = ZDM_ARENA_INIT;
+		struct zdm_pgtree_query *q;
+		size_t n = zdm_pgtree_plpgsql(r.plpgsql_funcs, strlen(r.plpgsql_funcs), &tmp, &q);
+		for (size_t i = 0; i < n; i++)
+			body_query(c, q[i].sql, q[i].dynamic, at);
+		zdm_arena_release(&tmp);
 	}
 	pg_query_free_plpgsql_parse_result(r);
+}
+
+/*
+ * The parse tree of sql (len bytes): read from pg_query_parse()'s JSON
+ * into tmp, or, when pgtree.c cannot read that exactly, unpacked from
+ * pg_query_parse_protobuf() into *owned, which the caller then frees with
+ * pg_query__parse_result__free_unpacked().  NULL when sql does not parse
+ * (*msg, in a, and *cursor say why and where: both when msg is not NULL)
+ * or the protobuf cannot be read (*msg is then NULL).
+ */
+static PgQuery__ParseResult *parse(const char *sql, size_t len, struct zdm_arena *tmp,
+				   PgQuery__ParseResult **owned, struct zdm_arena *a,
+				   const char **msg, int *cursor)
+{
+	*owned = NULL;
+	PgQueryParseResult j = pg_query_parse(sql);
+	if (j.error) {
+		if (msg) {
+			*msg = zdm_arena_strdup(a, j.error->message ? j.error->message : "syntax error");
+			*cursor = j.error->cursorpos;
+		}
+		pg_query_free_parse_result(j);
+		return NULL;
+	}
+	PgQuery__ParseResult *pr = NULL;
+	if (j.parse_tree)
+		pr = zdm_pgtree_read(j.parse_tree, strlen(j.parse_tree), sql, len, tmp);
+	pg_query_free_parse_result(j);
+	if (pr)
+		return pr;
+	if (msg)
+		*msg = NULL;
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	if (!r.error)
+		pr = *owned = pg_query__parse_result__unpack(
+			NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	return pr;
 }
 
 /* Parse sql (not from the file: a body) and add its ops at offset off. */
@@ -934,27 +948,27 @@ static void analyse_string(struct pg_ctx *c, const char *sql, size_t off, unsign
 {
 	if (c->depth >= MAX_BODY_DEPTH)
 		return;
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
-	if (!r.error) {
-		PgQuery__ParseResult *pr = pg_query__parse_result__unpack(
-			NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-		if (pr) {
-			struct pg_ctx sub = *c;
-			sub.text = sql;
-			sub.base = 0;
-			sub.len = strlen(sql);
-			sub.extra = c->extra | extra;
-			sub.depth = c->depth + 1;
-			size_t first = c->out->nops;
-			for (size_t i = 0; i < pr->n_stmts; i++)
-				walk_stmt(&sub, pr->stmts[i]->stmt, pr->stmts[i]->stmt_location);
-			/* Offsets of ops found in a body point at the body in the file. */
-			for (size_t i = first; i < c->out->nops; i++)
-				c->out->ops[i].off = off;
-			pg_query__parse_result__free_unpacked(pr, NULL);
-		}
+	struct zdm_arena tmp = ZDM_ARENA_INIT;
+	PgQuery__ParseResult *owned;
+	size_t len = strlen(sql);
+	PgQuery__ParseResult *pr = parse(sql, len, &tmp, &owned, NULL, NULL, NULL);
+	if (pr) {
+		struct pg_ctx sub = *c;
+		sub.text = sql;
+		sub.base = 0;
+		sub.len = len;
+		sub.extra = c->extra | extra;
+		sub.depth = c->depth + 1;
+		size_t first = c->out->nops;
+		for (size_t i = 0; i < pr->n_stmts; i++)
+			walk_stmt(&sub, pr->stmts[i]->stmt, pr->stmts[i]->stmt_location);
+		/* Offsets of ops found in a body point at the body in the file. */
+		for (size_t i = first; i < c->out->nops; i++)
+			c->out->ops[i].off = off;
 	}
-	pg_query_free_protobuf_parse_result(r);
+	if (owned)
+		pg_query__parse_result__free_unpacked(owned, NULL);
+	zdm_arena_release(&tmp);
 }
 
 int zdm_pg_analyse(const char *text, size_t off, size_t len,
@@ -965,29 +979,30 @@ int zdm_pg_analyse(const char *text, size_t off, size_t len,
 	sql[len] = '\0';
 
 	out->parsed = 0;
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
-	if (r.error) {
-		out->error = zdm_arena_strdup(a, r.error->message ? r.error->message : "syntax error");
-		size_t pos = r.error->cursorpos > 0 ? (size_t)r.error->cursorpos - 1 : 0;
-		out->error_off = off + (pos < len ? pos : 0);
-		pg_query_free_protobuf_parse_result(r);
-		free(sql);
-		return 0;
-	}
-	PgQuery__ParseResult *pr = pg_query__parse_result__unpack(
-		NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	struct zdm_arena tmp = ZDM_ARENA_INIT;
+	PgQuery__ParseResult *owned;
+	const char *msg = NULL;
+	int cursor = 0;
+	PgQuery__ParseResult *pr = parse(sql, len, &tmp, &owned, a, &msg, &cursor);
 	if (!pr) {
-		out->error = "cannot read the parse tree";
-		out->error_off = off;
-		pg_query_free_protobuf_parse_result(r);
+		zdm_arena_release(&tmp);
 		free(sql);
+		if (msg) {
+			out->error = msg;
+			size_t pos = cursor > 0 ? (size_t)cursor - 1 : 0;
+			out->error_off = off + (pos < len ? pos : 0);
+		} else {
+			out->error = "cannot read the parse tree";
+			out->error_off = off;
+		}
 		return 0;
 	}
 	struct pg_ctx c = { text, off, len, a, out, 0, 0 };
 	for (size_t i = 0; i < pr->n_stmts; i++)
 		walk_stmt(&c, pr->stmts[i]->stmt, pr->stmts[i]->stmt_location);
-	pg_query__parse_result__free_unpacked(pr, NULL);
-	pg_query_free_protobuf_parse_result(r);
+	if (owned)
+		pg_query__parse_result__free_unpacked(owned, NULL);
+	zdm_arena_release(&tmp);
 	free(sql);
 	out->parsed = 1;
 	return 1;

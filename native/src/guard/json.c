@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * json.c - read the hook input into jansson values, quickly.
+ *
+ * json_loadb() appends a string to its buffer one byte at a time: for a
+ * Write of a 200-statement migration (22 KB of JSON) that was 13 % of the
+ * guard's instructions, more than reading the file's statement tree.
+ * guard_json_load() reads plain, well-formed JSON (objects, arrays,
+ * strings, integers, true, false, null) with runs of bytes copied at once,
+ * and hands anything else (a real number, \u0000, a lone surrogate,
+ * invalid UTF-8, deep nesting, a syntax error) to json_loadb(), so that
+ * every input gets jansson's own value or jansson's own error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "guard.h"
+
+#define MAX_DEPTH 64 /* deeper input goes to jansson, whose limit is 2048 */
+
+struct jr {
+	const char *p, *end;
+	int depth;
+	int bad;
+};
+
+static json_t *value(struct jr *r);
+
+static void ws(struct jr *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
+		r->p++;
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char ch = p[i];
+		v <<= 4;
+		if (ch >= '0' && ch <= '9')
+			v |= (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			v |= (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			v |= (unsigned)(ch - 'A' + 10);
+		else
+			return 0;
+	}
+	*out = v;
+	return 1;
+}
+
+/* Valid UTF-8 as jansson checks it (no overlongs, surrogates, > U+10FFFF). */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned ch = s[i], cp;
+		size_t k;
+		if (ch < 0x80) {
+			i++;
+			continue;
+		}
+		if (ch >= 0xc2 && ch <= 0xdf) {
+			k = 1;
+			cp = ch & 0x1f;
+		} else if (ch >= 0xe0 && ch <= 0xef) {
+			k = 2;
+			cp = ch & 0x0f;
+		} else if (ch >= 0xf0 && ch <= 0xf4) {
+			k = 3;
+			cp = ch & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i <= k)
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp < 0xe000))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* A string's bytes, unescaped, into *out (malloc'd, NUL-terminated), length *n. */
+static int string(struct jr *r, char **out, size_t *n)
+{
+	if (r->p >= r->end || *r->p != '"')
+		return 0;
+	const char *s = ++r->p, *q = s;
+	int high = 0;
+	while (q < r->end && *q != '"' && *q != '\\') {
+		if ((unsigned char)*q < 0x20)
+			return 0;
+		high |= (unsigned char)*q >= 0x80;
+		q++;
+	}
+	size_t cap = (size_t)(q - s) + 1;
+	const char *e = q;
+	if (q < r->end && *q == '\\') {
+		/* unescaping never makes a string longer than its JSON form */
+		while (e < r->end && *e != '"')
+			e += *e == '\\' ? 2 : 1;
+		if (e >= r->end)
+			return 0;
+		cap = (size_t)(e - s) + 1;
+	} else if (q >= r->end) {
+		return 0;
+	}
+	char *b = zdm_xmalloc(cap);
+	size_t k = (size_t)(q - s);
+	memcpy(b, s, k);
+	for (; q < e; q++) {
+		unsigned char ch = (unsigned char)*q;
+		if (ch != '\\') {
+			if (ch < 0x20)
+				goto fail;
+			high |= ch >= 0x80;
+			b[k++] = (char)ch;
+			continue;
+		}
+		q++;
+		switch (*q) {
+		case '"': case '\\': case '/': b[k++] = *q; break;
+		case 'b': b[k++] = '\b'; break;
+		case 'f': b[k++] = '\f'; break;
+		case 'n': b[k++] = '\n'; break;
+		case 'r': b[k++] = '\r'; break;
+		case 't': b[k++] = '\t'; break;
+		case 'u': {
+			unsigned cp;
+			/* surrogates and \u0000 are jansson's to judge */
+			if (e - q < 5 || !hex4(q + 1, &cp) || cp == 0 || (cp >= 0xd800 && cp < 0xe000))
+				goto fail;
+			q += 4;
+			if (cp < 0x80) {
+				b[k++] = (char)cp;
+			} else if (cp < 0x800) {
+				b[k++] = (char)(0xc0 | (cp >> 6));
+				b[k++] = (char)(0x80 | (cp & 0x3f));
+			} else {
+				b[k++] = (char)(0xe0 | (cp >> 12));
+				b[k++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				b[k++] = (char)(0x80 | (cp & 0x3f));
+			}
+			break;
+		}
+		default:
+			goto fail;
+		}
+	}
+	b[k] = '\0';
+	if (high && !utf8_ok((const unsigned char *)b, k))
+		goto fail;
+	r->p = e + 1;
+	*out = b;
+	*n = k;
+	return 1;
+fail:
+	free(b);
+	return 0;
+}
+
+/* -?(0|[1-9][0-9]*) that fits json_int_t for sure; anything else is jansson's. */
+static json_t *integer(struct jr *r)
+{
+	const char *s = r->p;
+	int neg = 0;
+	if (r->p < r->end && *r->p == '-') {
+		neg = 1;
+		r->p++;
+	}
+	const char *d = r->p;
+	json_int_t v = 0;
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+		if (r->p - d < 18)
+			v = v * 10 + (*r->p - '0');
+		r->p++;
+	}
+	size_t nd = (size_t)(r->p - d);
+	if (nd == 0 || nd > 18 || (*d == '0' && nd > 1) ||
+	    (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'))) {
+		r->p = s;
+		return NULL;
+	}
+	return json_integer(neg ? -v : v);
+}
+
+static json_t *object(struct jr *r)
+{
+	json_t *o = json_object();
+	r->p++;
+	ws(r);
+	if (r->p < r->end && *r->p == '}') {
+		r->p++;
+		return o;
+	}
+	for (;;) {
+		char *k;
+		size_t kn;
+		ws(r);
+		if (!string(r, &k, &kn))
+			goto fail;
+		ws(r);
+		if (r->p >= r->end || *r->p != ':' || strlen(k) != kn) {
+			free(k);
+			goto fail;
+		}
+		r->p++;
+		json_t *v = value(r);
+		if (!v) {
+			free(k);
+			goto fail;
+		}
+		/* a repeated key: the last one wins, as in json_loadb */
+		json_object_set_new_nocheck(o, k, v);
+		free(k);
+		ws(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			continue;
+		}
+		if (r->p < r->end && *r->p == '}') {
+			r->p++;
+			return o;
+		}
+		goto fail;
+	}
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *array(struct jr *r)
+{
+	json_t *a = json_array();
+	r->p++;
+	ws(r);
+	if (r->p < r->end && *r->p == ']') {
+		r->p++;
+		return a;
+	}
+	for (;;) {
+		json_t *v = value(r);
+		if (!v)
+			goto fail;
+		json_array_append_new(a, v);
+		ws(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			continue;
+		}
+		if (r->p < r->end && *r->p == ']') {
+			r->p++;
+			return a;
+		}
+		goto fail;
+	}
+fail:
+	json_decref(a);
+	return NULL;
+}
+
+static int word(struct jr *r, const char *w)
+{
+	size_t n = strlen(w);
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0)
+		return 0;
+	r->p += n;
+	return 1;
+}
+
+static json_t *value(struct jr *r)
+{
+	json_t *v = NULL;
+	ws(r);
+	if (r->p >= r->end || ++r->depth > MAX_DEPTH)
+		return NULL;
+	switch (*r->p) {
+	case '{':
+		v = object(r);
+		break;
+	case '[':
+		v = array(r);
+		break;
+	case '"': {
+		char *s;
+		size_t n;
+		if (string(r, &s, &n)) {
+			v = json_stringn_nocheck(s, n);
+			free(s);
+		}
+		break;
+	}
+	case 't':
+		v = word(r, "true") ? json_true() : NULL;
+		break;
+	case 'f':
+		v = word(r, "false") ? json_false() : NULL;
+		break;
+	case 'n':
+		v = word(r, "null") ? json_null() : NULL;
+		break;
+	default:
+		v = integer(r);
+		break;
+	}
+	r->depth--;
+	return v;
+}
+
+json_t *guard_json_load(const char *buf, size_t len, json_error_t *err)
+{
+	struct jr r = { buf, buf + len, 0, 0 };
+	ws(&r);
+	json_t *v = NULL;
+	if (r.p < r.end && (*r.p == '{' || *r.p == '['))
+		v = value(&r);
+	if (v) {
+		ws(&r);
+		if (r.p == r.end)
+			return v;
+		json_decref(v);
+	}
+	return json_loadb(buf, len, 0, err);
+}
