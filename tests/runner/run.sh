@@ -123,6 +123,14 @@ has "a TTY shows the last of n" '^\[2/2\] down +001_a'
 check "up without a TTY" 0 "$Z" up --no-backup
 hasnt "no counter without a TTY" '\[[0-9]+/'
 has "plain lines without a TTY" '^   up   001_a'
+rm -f "$W/db/development.sqlite3"*
+check "up --dry-run with no database yet" 0 "$Z" up --dry-run
+has "dry-run with no database prints the statements" 'CREATE TABLE a'
+[ ! -e "$W/db/development.sqlite3" ] && ok "up --dry-run creates no database" || bad "up --dry-run creates no database" "$(ls "$W/db")"
+check "down --dry-run with no database yet" 0 "$Z" down --dry-run
+check "down with no database yet" 0 "$Z" down
+has "down with no database: nothing to roll back" 'nothing to roll back'
+[ ! -e "$W/db/development.sqlite3" ] && ok "down creates no database" || bad "down creates no database" "$(ls "$W/db")"
 rm -rf "$W/db"
 check "up with no migrations dir fails" 3 "$Z" up
 [ ! -e "$W/db/development.sqlite3" ] && ok "a failed up creates no database" || bad "a failed up creates no database" "$(ls -R "$W")"
@@ -345,6 +353,8 @@ else
         check "pg: up --dry-run" 0 "$Z" up --url "$U" --dry-run
         has "pg: dry-run names the lock of CONCURRENTLY" 'lock: SHARE UPDATE EXCLUSIVE'
         has "pg: dry-run prints BEGIN for the transactional one" '^BEGIN;'
+        sv=$($PSQL -At -d zt1 -c "select current_setting('server_version_num')::int / 10000")
+        has "pg: the lint gate judges for the server's version" "^-- judged for PostgreSQL $sv \\(the server's version\\)"
         [ -z "$($PSQL -At -d zt1 -c "select to_regclass('schema_migrations')")" ] && ok "pg: dry-run creates nothing" || bad "pg: dry-run creates nothing"
         check "pg: up" 0 "$Z" up --url "$U"
         has "pg: CONCURRENTLY ran without a transaction" '002_idx \(1 statement, no transaction'

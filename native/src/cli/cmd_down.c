@@ -107,16 +107,22 @@ int cmd_down(int argc, char **argv)
 	if (steps < 0 && !to)
 		steps = 1;
 
-	if ((rc = cli_runner_open(&r, CLI_LOAD_FILES | CLI_OPEN_DB)))
+	/*
+	 * A dry run only reads, and a database that does not exist has
+	 * nothing to roll back: neither creates one.
+	 */
+	int reading = dry || !zdm_db_exists(r.url);
+	if ((rc = cli_runner_open(&r, CLI_LOAD_FILES | (reading ? CLI_READ_HISTORY : CLI_OPEN_DB))))
 		goto out;
 	struct zdm_error err;
 	zdm_error_clear(&err);
-	zdm_db_set_wait(r.db, wait_ms);
-	if (!dry && zdm_db_lock(r.db, "zdm_migrations", &err)) {
+	if (r.db)
+		zdm_db_set_wait(r.db, wait_ms);
+	if (!reading && zdm_db_lock(r.db, "zdm_migrations", &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (zdm_history_read(r.db, &r.hist, &err)) {
+	if (!reading && zdm_history_read(r.db, &r.hist, &err)) {
 		fprintf(stderr, "zdm: cannot read the migration history: %s\n", err.msg);
 		rc = ZDM_EXIT_IO;
 		goto out;

@@ -536,8 +536,25 @@ static void usage(FILE *f)
 }
 
 /* Lint the pending files; print deny-level findings.  Returns 1 to stop. */
+/* The server's major version (PostgreSQL), 0 when it cannot be read. */
+static int server_pg_version(struct zdm_db *db)
+{
+	struct zdm_rows rows;
+	struct zdm_error err;
+	int v = 0;
+
+	if (!db || zdm_db_dialect(db) != ZDM_DIALECT_POSTGRES ||
+	    zdm_db_query(db, "SELECT current_setting('server_version_num')", NULL, 0, &rows, &err))
+		return 0;
+	if (rows.nrows == 1 && zdm_rows_get(&rows, 0, 0))
+		v = atoi(zdm_rows_get(&rows, 0, 0)) / 10000;
+	zdm_rows_release(&rows);
+	return v;
+}
+
+/* pg_version: the PostgreSQL version to judge for, 0 for the default. */
 static int lint_gate(struct cli_runner *r, struct zdm_migration **pend, size_t n,
-		     enum zdm_dialect d)
+		     enum zdm_dialect d, int pg_version)
 {
 	struct zdm_linter *l = zdm_linter_new(NULL);
 	struct zdm_report rep = ZDM_REPORT_INIT;
@@ -552,6 +569,8 @@ static int lint_gate(struct cli_runner *r, struct zdm_migration **pend, size_t n
 	}
 	struct zdm_lint_opts o = *zdm_linter_opts(l);
 	o.dialect = d;
+	if (pg_version)
+		o.pg_version = pg_version;
 	zdm_linter_set_opts(l, &o);
 	for (size_t i = 0; i < n; i++) {
 		struct zdm_source src = { .name = pend[i]->path, .text = pend[i]->text,
@@ -735,11 +754,13 @@ int cmd_up(int argc, char **argv)
 		return ZDM_EXIT_USAGE;
 	}
 
-	if ((rc = cli_runner_open(&r, CLI_LOAD_FILES | CLI_OPEN_DB)))
+	/* A dry run reads only: it creates no database and no history tables. */
+	if ((rc = cli_runner_open(&r, CLI_LOAD_FILES | (dry ? CLI_READ_HISTORY : CLI_OPEN_DB))))
 		goto out;
 	struct zdm_error err;
 	zdm_error_clear(&err);
-	zdm_db_set_wait(r.db, wait_ms);
+	if (r.db)
+		zdm_db_set_wait(r.db, wait_ms);
 	if (!dry) {
 		if (zdm_db_lock(r.db, "zdm_migrations", &err)) {
 			rc = cli_fail(&err);
@@ -751,11 +772,11 @@ int cmd_up(int argc, char **argv)
 			rc = err.code == ZDM_ERR_LOCK ? ZDM_EXIT_LOCK : ZDM_EXIT_IO;
 			goto out;
 		}
-	}
-	if (zdm_history_read(r.db, &r.hist, &err)) {
-		fprintf(stderr, "zdm: cannot read the migration history: %s\n", err.msg);
-		rc = ZDM_EXIT_IO;
-		goto out;
+		if (zdm_history_read(r.db, &r.hist, &err)) {
+			fprintf(stderr, "zdm: cannot read the migration history: %s\n", err.msg);
+			rc = ZDM_EXIT_IO;
+			goto out;
+		}
 	}
 	if (cli_report_checksums(&r, stderr)) {
 		fputs("zdm: refusing to run: an applied migration was edited (restore the file,"
@@ -785,13 +806,23 @@ int cmd_up(int argc, char **argv)
 		free(pend);
 		goto out;
 	}
-	enum zdm_dialect d = zdm_db_dialect(r.db);
-	if (!nolint && lint_gate(&r, pend, np, d)) {
+	/* No database yet (a dry run): only a SQLite file can be missing. */
+	enum zdm_dialect d = r.db ? zdm_db_dialect(r.db) : ZDM_DIALECT_SQLITE;
+	/*
+	 * Judge for the server the migrations run on: unless the config
+	 * names a version, the server's own (a constant default is
+	 * metadata-only from 11, and so on).
+	 */
+	int pgv = r.cfg.pg_version ? r.cfg.pg_version : server_pg_version(r.db);
+	if (!nolint && lint_gate(&r, pend, np, d, pgv)) {
 		rc = ZDM_EXIT_FINDINGS;
 		free(pend);
 		goto out;
 	}
 	if (dry) {
+		if (d == ZDM_DIALECT_POSTGRES && pgv)
+			printf("-- judged for PostgreSQL %d (%s)\n", pgv, r.cfg.pg_version ?
+			       "postgres_version in the config" : "the server's version");
 		dry_run(pend, np, d);
 		free(pend);
 		goto out;

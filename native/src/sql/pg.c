@@ -433,6 +433,13 @@ static void alter_table(struct pg_ctx *c, const PgQuery__AlterTableStmt *s)
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition:
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition:
+			/*
+			 * ALTER INDEX parent ATTACH PARTITION child: marks an
+			 * index as part of a partitioned one, a catalog change
+			 * with no scan of any table.
+			 */
+			if (is_index)
+				break;
 			op = add(c, cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition ?
 				 ZDM_OP_ATTACH_PARTITION : ZDM_OP_DETACH_PARTITION, rel, at);
 			if (def && def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD) {
