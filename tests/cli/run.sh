@@ -15,6 +15,7 @@ check() { # description, condition...
     if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
 }
 rc_of() { "$@" >/dev/null 2>&1; echo $?; }
+unset DATABASE_URL   # it names the default dialect (tested below)
 rules_in() { # file -> sorted "rule" list at ask/deny level
     $zdm lint --format json "$@" | jq -r '.findings[] | select(.decision != "warn") | .rule' | sort -u | tr '\n' ' '
 }
@@ -28,6 +29,25 @@ check "deny finding exits 1" test "$(rc_of $zdm lint "$t/deny.sql")" = 1
 check "warn only exits 0" test "$(rc_of $zdm lint "$t/warn.sql")" = 0
 check "--strict makes warn fail" test "$(rc_of $zdm lint --strict "$t/warn.sql")" = 1
 check "unknown option exits 2" test "$(rc_of $zdm lint --bogus)" = 2
+
+# ---- the default dialect: the config's, else the database's, else postgres -------
+mkdir -p "$t/proj/db"
+printf 'CREATE INDEX i ON users (email);\n' > "$t/proj/idx.sql"
+dialect_rules() { (cd "$t/proj" && "$@" $zdm lint --format json idx.sql | jq -r '[.findings[] | select(.decision != "warn") | .rule] | join(" ")'); }
+check "no database, no config: judged as PostgreSQL" test "$(dialect_rules env)" = require-concurrent-index-creation
+check "DATABASE_URL=sqlite:… : judged as SQLite" test "$(dialect_rules env DATABASE_URL=sqlite:x.db)" = sqlite-create-index
+check "DATABASE_URL=postgres://… : judged as PostgreSQL" \
+    test "$(dialect_rules env DATABASE_URL=postgres://u@h/d)" = require-concurrent-index-creation
+: > "$t/proj/db/development.sqlite3"
+check "the embedded default database exists: judged as SQLite" test "$(dialect_rules env)" = sqlite-create-index
+printf 'dialect: postgres\n' > "$t/proj/.zdm.yml"
+check ".zdm.yml's dialect beats the database" test "$(dialect_rules env)" = require-concurrent-index-creation
+rm "$t/proj/.zdm.yml"
+check "--dialect beats the database" \
+    test "$(cd "$t/proj" && $zdm lint --dialect postgres --format json idx.sql | jq -r '[.findings[] | select(.decision != "warn") | .rule] | join(" ")')" = require-concurrent-index-creation
+check "zdm plan takes the database's dialect too" \
+    bash -c "cd '$t/proj' && $zdm plan add-column users n text --dry-run | grep -q '(sqlite)'"
+rm -rf "$t/proj"
 check "bad format exits 2" test "$(rc_of $zdm lint --format xml "$t/clean.sql")" = 2
 check "bad dialect exits 2" test "$(rc_of $zdm lint --dialect oracle "$t/clean.sql")" = 2
 check "bad pg version exits 2" test "$(rc_of $zdm lint --pg-version 7 "$t/clean.sql")" = 2

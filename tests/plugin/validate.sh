@@ -559,10 +559,10 @@ if [ -x "$zdm" ]; then
 		':2:1: ask sqlite-create-index' '1 file, 2 statements'
 
 	out=$(inject check '')
-	expect "/zdm:check injects the database and the lint result" "$out" \
-		"^1 applied, 2 pending.*$db" 'deny require-concurrent-index-creation' '3 files, [0-9]+ statements'
-	expect "/zdm:check: the rerun with --dialect sqlite it asks for" "$(user lint --dialect sqlite)" \
-		'ask sqlite-create-index' '0 deny, 1 ask'
+	expect "/zdm:check injects the database and the lint result (judged for its SQLite)" "$out" \
+		"^1 applied, 2 pending.*$db" 'ask sqlite-create-index' '3 files, [0-9]+ statements: 0 deny, 1 ask'
+	expect "/zdm:check: --dialect postgres judges the same files for PostgreSQL" "$(user lint --dialect postgres)" \
+		'deny require-concurrent-index-creation'
 	expect "/zdm:explain sqlite-create-index injects the rule page" "$(inject explain sqlite-create-index)" \
 		'^# sqlite-create-index' '^## Problem'
 	expect "/zdm:explain without a rule injects the usage (Claude then runs zdm rules)" \

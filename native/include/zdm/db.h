@@ -84,6 +84,9 @@ void zdm_db_free(struct zdm_db *db);
 /* The URL zdm_db_open would use for url (NULL/"" -> DATABASE_URL -> default). */
 const char *zdm_db_default_url(const char *url);
 
+/* The dialect of url's driver into *out: 1, or 0 for an unknown scheme. */
+int zdm_db_url_dialect(const char *url, enum zdm_dialect *out);
+
 /*
  * Write url to out (size n) with any password replaced by "***":
  * postgres://u:secret@h/db -> postgres://u:***@h/db, and password=... in

@@ -47,6 +47,14 @@ int cli_load_config(const char *path, struct zdm_config *cfg);
 /* Print "zdm: <msg>" to stderr for err; return the exit code it maps to. */
 int cli_fail(const struct zdm_error *err);
 
+/*
+ * The dialect of the project's database when the command line and the
+ * config name none: DATABASE_URL's, else SQLite when the embedded
+ * default database exists, so that lint and plan judge for the database
+ * zdm up applies to.  0 when neither tells (the caller's default holds).
+ */
+int cli_project_dialect(enum zdm_dialect *out);
+
 /* True when colour may be used on f (a TTY and NO_COLOR unset). */
 int cli_color(FILE *f);
 

@@ -24,7 +24,9 @@ static void lint_usage(FILE *f)
 	      "default: the migrations dir, db/migrations).\n"
 	      "\n"
 	      "  --format FMT       text (default), json, sarif, github\n"
-	      "  --dialect D        postgres (default), mysql, sqlite\n"
+	      "  --dialect D        postgres, mysql, sqlite (default: .zdm.yml's dialect,\n"
+	      "                     else the database's: DATABASE_URL, or sqlite when\n"
+	      "                     db/development.sqlite3 exists; else postgres)\n"
 	      "  --pg-version N     target PostgreSQL major version (default 15)\n"
 	      "  --mysql-version N  target MySQL major version (default 8)\n"
 	      "  --config FILE      read FILE instead of the .zdm.yml found\n"
@@ -310,8 +312,10 @@ int cmd_lint(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	/* Command-line options beat the config. */
+	/* Command-line options beat the config, which beats the database. */
 	struct zdm_lint_opts o = *zdm_linter_opts(l);
+	if (!dialect && !cfg.has_dialect)
+		cli_project_dialect(&o.dialect);
 	if (dialect && zdm_dialect_parse(dialect, &o.dialect)) {
 		fprintf(stderr, "zdm lint: unknown dialect '%s' (expected postgres, mysql or sqlite)\n", dialect);
 		rc = ZDM_EXIT_USAGE;

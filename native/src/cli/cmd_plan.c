@@ -30,7 +30,8 @@ static void plan_usage(FILE *f)
 	      "  rename-table OLD NEW\n"
 	      "\n"
 	      "  --migrations-dir DIR  where to write (default: config, else db/migrations)\n"
-	      "  --dialect D           postgres (default), sqlite (mysql: not supported yet)\n"
+	      "  --dialect D           postgres, sqlite (mysql: not supported yet); default:\n"
+	      "                        .zdm.yml's, else the database's (as zdm lint)\n"
 	      "  --pg-version N        target PostgreSQL major version (default 15)\n"
 	      "  --dry-run             print the files instead of writing them\n"
 	      "  --config FILE         read FILE instead of the .zdm.yml found\n"
@@ -126,7 +127,11 @@ int cmd_plan(int argc, char **argv)
 		zdm_config_release(&cfg);
 		return rc;
 	}
-	req.dialect = cfg.has_dialect ? cfg.dialect : ZDM_DIALECT_POSTGRES;
+	req.dialect = ZDM_DIALECT_POSTGRES;
+	if (cfg.has_dialect)
+		req.dialect = cfg.dialect;
+	else
+		cli_project_dialect(&req.dialect);
 	if (!req.pg_version)
 		req.pg_version = cfg.pg_version;
 	if (dialect && zdm_dialect_parse(dialect, &req.dialect)) {

@@ -61,6 +61,18 @@ int cli_fail(const struct zdm_error *err)
 	}
 }
 
+int cli_project_dialect(enum zdm_dialect *out)
+{
+	const char *url = getenv("DATABASE_URL");
+	if (url && *url)
+		return zdm_db_url_dialect(url, out);
+	if (zdm_db_exists(NULL)) {
+		*out = ZDM_DIALECT_SQLITE;
+		return 1;
+	}
+	return 0;
+}
+
 int cli_color(FILE *f)
 {
 	const char *nc = getenv("NO_COLOR");

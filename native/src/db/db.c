@@ -117,6 +117,16 @@ enum zdm_status zdm_db_open(const char *url, struct zdm_db **out,
 			     red);
 }
 
+int zdm_db_url_dialect(const char *url, enum zdm_dialect *out)
+{
+	for (size_t i = 0; url && i < sizeof drivers / sizeof drivers[0]; i++)
+		if (drivers[i]->accepts(url)) {
+			*out = drivers[i]->dialect;
+			return 1;
+		}
+	return 0;
+}
+
 int zdm_db_exists(const char *url)
 {
 	url = zdm_db_default_url(url);
