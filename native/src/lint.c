@@ -180,14 +180,22 @@ static enum zdm_decision decision_of(const struct zdm_linter *l, const struct zd
 
 /* ---- reports ------------------------------------------------------------------ */
 
-void zdm_report_release(struct zdm_report *r)
+void zdm_report_drop(struct zdm_report *r)
 {
+	enum zdm_decision m = zdm_report_max(r);
 	for (size_t i = 0; i < r->count; i++) {
 		if (r->items[i].message != r->items[i].rule->message)
 			free(r->items[i].message);
 		free(r->items[i].statement);
 		free(r->items[i].allow_reason);
 	}
+	r->count = 0;
+	r->dropped_max = m;
+}
+
+void zdm_report_release(struct zdm_report *r)
+{
+	zdm_report_drop(r);
 	free(r->items);
 	for (size_t i = 0; i < r->nnames; i++)
 		free(r->names[i]);
@@ -197,7 +205,7 @@ void zdm_report_release(struct zdm_report *r)
 
 enum zdm_decision zdm_report_max(const struct zdm_report *r)
 {
-	enum zdm_decision m = ZDM_DECISION_OFF;
+	enum zdm_decision m = r->dropped_max;
 	for (size_t i = 0; i < r->count; i++)
 		if (!r->items[i].allowed && r->items[i].decision > m)
 			m = r->items[i].decision;
@@ -1148,6 +1156,8 @@ static enum zdm_status lint_file(struct zdm_linter *l, const char *path,
 				  -1, NULL, 0, 1 };
 	s = zdm_lint_source(l, &src, rep, err);
 	free(text);
+	if (rep->on_file)
+		rep->on_file(rep, rep->on_file_ctx);
 	return s;
 }
 

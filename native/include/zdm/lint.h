@@ -52,11 +52,21 @@ struct zdm_report {
 	size_t parse_errors;         /* statements the real parser rejected */
 	char **names;                /* file names, owned; findings point here */
 	size_t nnames;
+	/*
+	 * When set, zdm_lint_path calls it after each file it lints, so that
+	 * a caller that prints as it goes can take the findings out with
+	 * zdm_report_drop() and memory stays bounded by one file's findings.
+	 */
+	void (*on_file)(struct zdm_report *r, void *ctx);
+	void *on_file_ctx;
+	enum zdm_decision dropped_max;  /* the strongest dropped finding not allowed */
 };
 
-#define ZDM_REPORT_INIT { NULL, 0, 0, 0, 0, 0, NULL, 0 }
+#define ZDM_REPORT_INIT { NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL, ZDM_DECISION_OFF }
 
 void zdm_report_release(struct zdm_report *r);
+/* Free the findings held so far (counts, names and zdm_report_max stay). */
+void zdm_report_drop(struct zdm_report *r);
 /* Strongest decision among findings that are not allowed; OFF when none. */
 enum zdm_decision zdm_report_max(const struct zdm_report *r);
 

@@ -47,11 +47,25 @@ static const char *color(int on, enum zdm_decision d)
 	}
 }
 
-static void print_text(const struct zdm_report *r, int show_allowed)
+/*
+ * Findings are printed as each file is linted (text, json, github), so
+ * memory holds one file's findings, not the whole run's; sarif is built
+ * whole at the end.
+ */
+struct out {
+	enum format fmt;
+	int show_allowed;
+	size_t n[4];        /* text: findings by decision */
+	FILE *body;         /* json: the findings, until the counts are known */
+	struct zdm_buf b;   /* json: findings not yet written to body */
+	int first;          /* json: no finding written yet */
+};
+
+static void text_findings(const struct zdm_report *r, struct out *o)
 {
-	int c = cli_color(stdout);
+	int c = cli_color(stdout), show_allowed = o->show_allowed;
 	const char *reset = c ? "\033[0m" : "", *dim = c ? "\033[2m" : "";
-	size_t n[4] = { 0, 0, 0, 0 };
+	size_t *n = o->n;
 	for (size_t i = 0; i < r->count; i++) {
 		const struct zdm_finding *f = &r->items[i];
 		if (f->allowed && !show_allowed)
@@ -72,6 +86,11 @@ static void print_text(const struct zdm_report *r, int show_allowed)
 			printf("  see:  zdm explain %s (%s%s.md)\n", f->rule->id, ZDM_PAGE_DIR,
 			       f->rule->id);
 	}
+}
+
+static void text_summary(const struct zdm_report *r, const struct out *o)
+{
+	const size_t *n = o->n;
 	printf("%zu file%s, %zu statement%s: %zu deny, %zu ask, %zu warn",
 	       r->files, r->files == 1 ? "" : "s", r->statements,
 	       r->statements == 1 ? "" : "s", n[ZDM_DECISION_DENY], n[ZDM_DECISION_ASK],
@@ -106,22 +125,26 @@ static void json_field(struct zdm_buf *b, const char *key, const char *val, int 
 	zdm_buf_add_json_str(b, val ? val : "", val ? strlen(val) : 0);
 }
 
+/* Write o->b out: to the body file while the counts are unknown, else stdout. */
+static void json_flush(struct out *o)
+{
+	fwrite(o->b.data, 1, o->b.len, o->body ? o->body : stdout);
+	zdm_buf_reset(&o->b);
+}
+
 /*
- * Streamed, one finding at a time: a report of 50,000 findings is not
+ * One finding at a time into o->b: a report of 50,000 findings is not
  * built as a tree in memory first.
  */
-static void print_json(const struct zdm_report *r, int show_allowed)
+static void json_findings(const struct zdm_report *r, struct out *o)
 {
-	struct zdm_buf b = ZDM_BUF_INIT;
-	zdm_buf_addf(&b, "{\"files\": %zu, \"statements\": %zu, \"parse_errors\": %zu,\n \"findings\": [",
-		     r->files, r->statements, r->parse_errors);
-	int first = 1;
+	struct zdm_buf b = o->b;
 	for (size_t i = 0; i < r->count; i++) {
 		const struct zdm_finding *f = &r->items[i];
-		if (f->allowed && !show_allowed)
+		if (f->allowed && !o->show_allowed)
 			continue;
-		zdm_buf_adds(&b, first ? "\n  {" : ",\n  {");
-		first = 0;
+		zdm_buf_adds(&b, o->first ? "\n  {" : ",\n  {");
+		o->first = 0;
 		json_field(&b, "file", f->file, 0);
 		zdm_buf_adds(&b, ", \"line\": ");
 		add_int(&b, f->line);
@@ -145,13 +168,37 @@ static void print_json(const struct zdm_report *r, int show_allowed)
 		}
 		zdm_buf_addc(&b, '}');
 		if (b.len > 1 << 14) {
-			fwrite(b.data, 1, b.len, stdout);
-			zdm_buf_reset(&b);
+			o->b = b;
+			json_flush(o);
+			b = o->b;
 		}
 	}
-	zdm_buf_adds(&b, first ? "]}\n" : "\n ]}\n");
-	fwrite(b.data, 1, b.len, stdout);
-	zdm_buf_release(&b);
+	o->b = b;
+}
+
+/* The counts, then the findings kept in the body file, then the end. */
+static void json_finish(const struct zdm_report *r, struct out *o)
+{
+	if (o->body) {
+		json_findings(r, o);
+		json_flush(o);
+	}
+	printf("{\"files\": %zu, \"statements\": %zu, \"parse_errors\": %zu,\n \"findings\": [",
+	       r->files, r->statements, r->parse_errors);
+	if (!o->body) {
+		/* no temporary file: every finding was kept for now */
+		fflush(stdout);
+		json_findings(r, o);
+		json_flush(o);
+	} else {
+		char chunk[1 << 14];
+		size_t k;
+		fflush(o->body);
+		rewind(o->body);
+		while ((k = fread(chunk, 1, sizeof chunk, o->body)) > 0)
+			fwrite(chunk, 1, k, stdout);
+	}
+	fputs(o->first ? "]}\n" : "\n ]}\n", stdout);
 }
 
 static const char *sarif_level(enum zdm_decision d)
@@ -217,6 +264,8 @@ static void gh_escape(const char *s, int prop)
 
 static void print_github(const struct zdm_report *r)
 {
+	if (!r->count)
+		return;
 	for (size_t i = 0; i < r->count; i++) {
 		const struct zdm_finding *f = &r->items[i];
 		if (f->allowed)
@@ -233,6 +282,19 @@ static void print_github(const struct zdm_report *r)
 		gh_escape(f->rule->help, 0);
 		fputs(")\n", stdout);
 	}
+}
+
+/* After each file: print its findings, then let them go. */
+static void on_file(struct zdm_report *r, void *ctx)
+{
+	struct out *o = ctx;
+	switch (o->fmt) {
+	case FMT_TEXT: text_findings(r, o); break;
+	case FMT_JSON: json_findings(r, o); break;
+	case FMT_GITHUB: print_github(r); break;
+	case FMT_SARIF: return;
+	}
+	zdm_report_drop(r);
 }
 
 static int parse_version(const char *s, int lo, int hi, int *out)
@@ -328,6 +390,17 @@ int cmd_lint(int argc, char **argv)
 	zdm_linter_set_opts(l, &o);
 
 	struct zdm_report rep = ZDM_REPORT_INIT;
+	struct out out = { .fmt = fmt, .show_allowed = show_allowed, .b = ZDM_BUF_INIT, .first = 1 };
+	/*
+	 * JSON puts the counts first: the findings wait in a temporary file
+	 * (in memory only if none can be made).
+	 */
+	if (fmt == FMT_JSON)
+		out.body = tmpfile();
+	if (fmt != FMT_SARIF && (fmt != FMT_JSON || out.body)) {
+		rep.on_file = on_file;
+		rep.on_file_ctx = &out;
+	}
 	const char *def = cfg.migrations_dir ? cfg.migrations_dir : "db/migrations";
 	int io = 0;
 	if (optind >= argc) {
@@ -341,11 +414,14 @@ int cmd_lint(int argc, char **argv)
 	}
 
 	switch (fmt) {
-	case FMT_TEXT: print_text(&rep, show_allowed); break;
-	case FMT_JSON: print_json(&rep, show_allowed); break;
+	case FMT_TEXT: text_findings(&rep, &out); text_summary(&rep, &out); break;
+	case FMT_JSON: json_finish(&rep, &out); break;
 	case FMT_SARIF: print_sarif(&rep); break;
 	case FMT_GITHUB: print_github(&rep); break;
 	}
+	if (out.body)
+		fclose(out.body);
+	zdm_buf_release(&out.b);
 	enum zdm_decision max = zdm_report_max(&rep);
 	if (io)
 		rc = io;
