@@ -290,6 +290,19 @@ has "verify prints durations" 'ok +002_idx: up [0-9]+ ms, down [0-9]+ ms, up [0-
 mig 003_c.sql "ALTER TABLE a ADD COLUMN c text;\nCREATE TABLE extra (id integer);" "ALTER TABLE a DROP COLUMN c;"
 check "verify fails a down that does not restore the schema" 1 "$Z" verify
 has "verify shows the difference" '\+ table extra'
+check "verify --json on the same" 1 "$Z" verify --json
+if printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+ls = [json.loads(l) for l in sys.stdin if l.strip()]
+v = {d["version"]: d for d in ls if d["event"] == "verify"}
+assert v["002"]["ok"] and v["002"]["up_ms"] >= 0 and v["002"]["down_ms"] >= 0 and v["002"]["up_again_ms"] >= 0
+assert not v["003"]["ok"] and v["003"]["why"] == "down-differs"
+assert any(x.startswith("+ table extra") for x in v["003"]["schema_diff"])
+assert ls[-1] == {"event": "done", "rehearsed": 2, "not_reversible": 1}' 2>&1; then
+    ok "verify --json: one object a migration, the difference, a summary"
+else
+    bad "verify --json: one object a migration, the difference, a summary" "$OUT"
+fi
 mig 004_e.sql "CREATE TABLE e (id integer);" ""
 rm "$W/db/migrations/003_c.sql"
 check "verify fails an empty down section" 1 "$Z" verify

@@ -26,7 +26,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: zdm verify [--scratch-url URL] [--keep]\n"
+	fputs("usage: zdm verify [--scratch-url URL] [--json]\n"
 	      "\n"
 	      "Rehearse the pending migrations on a throwaway copy: up, down, up\n"
 	      "again, comparing the schema after down with the schema before.\n"
@@ -35,14 +35,16 @@ static void usage(FILE *f)
 	      "      --scratch-url URL    PostgreSQL: an empty database to rehearse in\n"
 	      "                           (default: a temporary database on the same\n"
 	      "                           server, filled with pg_dump --schema-only)\n"
+	      "      --json               one JSON object per line: each migration's\n"
+	      "                           verdict and timings, then a summary\n"
 	      CLI_RUNNER_USAGE
 	      "\n"
 	      "exit: 0 every pending migration is reversible, 1 one is not or fails,\n"
 	      "      2 usage, 3 database/I/O\n", f);
 }
 
-/* Print the lines of a that are not in b (both sorted line lists) with a prefix. */
-static void diff_lines(const char *a, const char *b, const char *prefix)
+/* Append to out the lines of a that are not in b (sorted line lists), each after prefix. */
+static void diff_lines(struct zdm_buf *out, const char *a, const char *b, const char *prefix)
 {
 	const char *p = a;
 	while (p && *p) {
@@ -59,8 +61,57 @@ static void diff_lines(const char *a, const char *b, const char *prefix)
 			q = qe ? qe + 1 : NULL;
 		}
 		if (!found)
-			printf("    %s %.*s\n", prefix, (int)n, p);
+			zdm_buf_addf(out, "%s %.*s\n", prefix, (int)n, p);
 		p = e ? e + 1 : NULL;
+	}
+}
+
+/*
+ * One migration's verdict: the text line (already printed unless --json)
+ * is the person's; with --json, one object: version, name, ok, why
+ * (up-failed, down-empty, down-failed, down-differs, up-again-failed,
+ * up-again-differs), the durations that were measured (-1: not run) and
+ * the schema difference as "- line" / "+ line" strings.
+ */
+static void json_verdict(const struct zdm_migration *m, const char *why, long up, long down,
+			 long up2, const struct zdm_buf *diff)
+{
+	struct zdm_buf b = ZDM_BUF_INIT;
+	zdm_buf_adds(&b, "{\"event\":\"verify\",\"version\":");
+	zdm_buf_add_json_str(&b, m->version, strlen(m->version));
+	zdm_buf_adds(&b, ",\"name\":");
+	zdm_buf_add_json_str(&b, m->name, strlen(m->name));
+	zdm_buf_addf(&b, ",\"ok\":%s", why ? "false" : "true");
+	if (why)
+		zdm_buf_addf(&b, ",\"why\":\"%s\"", why);
+	if (up >= 0)
+		zdm_buf_addf(&b, ",\"up_ms\":%ld", up);
+	if (down >= 0)
+		zdm_buf_addf(&b, ",\"down_ms\":%ld", down);
+	if (up2 >= 0)
+		zdm_buf_addf(&b, ",\"up_again_ms\":%ld", up2);
+	if (diff && diff->len) {
+		zdm_buf_adds(&b, ",\"schema_diff\":[");
+		for (const char *p = diff->data, *e; p && *p; p = e ? e + 1 : NULL) {
+			e = strchr(p, '\n');
+			if (p != diff->data)
+				zdm_buf_addc(&b, ',');
+			zdm_buf_add_json_str(&b, p, e ? (size_t)(e - p) : strlen(p));
+		}
+		zdm_buf_addc(&b, ']');
+	}
+	zdm_buf_addc(&b, '}');
+	puts(b.data);
+	fflush(stdout);
+	zdm_buf_release(&b);
+}
+
+/* The schema difference, indented, for a person. */
+static void print_diff(const struct zdm_buf *diff)
+{
+	for (const char *p = diff->data, *e; p && *p; p = e ? e + 1 : NULL) {
+		e = strchr(p, '\n');
+		printf("    %.*s\n", (int)(e ? e - p : (long)strlen(p)), p);
 	}
 }
 
@@ -135,7 +186,9 @@ static int schema_of(struct zdm_db *db, struct zdm_buf *out)
 static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 {
 	struct zdm_buf before = ZDM_BUF_INIT, after = ZDM_BUF_INIT, now = ZDM_BUF_INIT;
+	struct zdm_buf diff = ZDM_BUF_INIT;
 	struct zdm_error err;
+	int json = r->json;
 	struct cli_apply_opts ao;
 	size_t n = 0, bad = 0;
 	int rc = 0;
@@ -160,7 +213,10 @@ static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 		}
 		ao.dir = ZDM_UP;
 		if ((rc = cli_apply(r, copy, m, &ao, &t_up))) {
-			printf("FAIL %s_%s: up failed\n", m->version, m->name);
+			if (json)
+				json_verdict(m, "up-failed", -1, -1, -1, NULL);
+			else
+				printf("FAIL %s_%s: up failed\n", m->version, m->name);
 			break;
 		}
 		if (schema_of(copy, &after)) {
@@ -168,14 +224,20 @@ static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 			break;
 		}
 		if (m->down.empty) {
-			printf("FAIL %s_%s: up %ld ms; the down section is empty, so it cannot be"
-			       " rolled back\n", m->version, m->name, t_up);
+			if (json)
+				json_verdict(m, "down-empty", t_up, -1, -1, NULL);
+			else
+				printf("FAIL %s_%s: up %ld ms; the down section is empty, so it cannot be"
+				       " rolled back\n", m->version, m->name, t_up);
 			bad++;
 			continue;   /* stays applied on the copy; later ones build on it */
 		}
 		ao.dir = ZDM_DOWN;
 		if ((rc = cli_apply(r, copy, m, &ao, &t_down))) {
-			printf("FAIL %s_%s: down failed\n", m->version, m->name);
+			if (json)
+				json_verdict(m, "down-failed", t_up, -1, -1, NULL);
+			else
+				printf("FAIL %s_%s: down failed\n", m->version, m->name);
 			break;
 		}
 		if (schema_of(copy, &now)) {
@@ -184,12 +246,18 @@ static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 		}
 		int ok_down = same(&now, &before);
 		if (!ok_down) {
+			zdm_buf_reset(&diff);
+			diff_lines(&diff, before.data, now.data, "-");
+			diff_lines(&diff, now.data, before.data, "+");
+			bad++;
+			if (json) {
+				json_verdict(m, "down-differs", t_up, t_down, -1, &diff);
+				break;
+			}
 			printf("FAIL %s_%s: down does not restore the schema (up %ld ms, down %ld ms)\n",
 			       m->version, m->name, t_up, t_down);
 			puts("    schema before up (-) vs after down (+):");
-			diff_lines(before.data, now.data, "-");
-			diff_lines(now.data, before.data, "+");
-			bad++;
+			print_diff(&diff);
 			/* The copy no longer matches the history: stop here. */
 			if (i + 1 < r->set.count)
 				puts("    (later migrations were not rehearsed)");
@@ -197,7 +265,10 @@ static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 		}
 		ao.dir = ZDM_UP;
 		if ((rc = cli_apply(r, copy, m, &ao, &t_up2))) {
-			printf("FAIL %s_%s: up failed after down\n", m->version, m->name);
+			if (json)
+				json_verdict(m, "up-again-failed", t_up, t_down, -1, NULL);
+			else
+				printf("FAIL %s_%s: up failed after down\n", m->version, m->name);
 			break;
 		}
 		if (schema_of(copy, &now)) {
@@ -205,18 +276,29 @@ static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 			break;
 		}
 		if (!same(&now, &after)) {
-			printf("FAIL %s_%s: up after down gives a different schema\n", m->version, m->name);
-			diff_lines(after.data, now.data, "-");
-			diff_lines(now.data, after.data, "+");
+			zdm_buf_reset(&diff);
+			diff_lines(&diff, after.data, now.data, "-");
+			diff_lines(&diff, now.data, after.data, "+");
 			bad++;
-		} else if (ok_down) {
+			if (json) {
+				json_verdict(m, "up-again-differs", t_up, t_down, t_up2, &diff);
+			} else {
+				printf("FAIL %s_%s: up after down gives a different schema\n",
+				       m->version, m->name);
+				print_diff(&diff);
+			}
+		} else if (json) {
+			json_verdict(m, NULL, t_up, t_down, t_up2, NULL);
+		} else {
 			printf("ok   %s_%s: up %ld ms, down %ld ms, up %ld ms\n", m->version, m->name,
 			       t_up, t_down, t_up2);
 		}
 		fflush(stdout);
 	}
 	if (!rc) {
-		if (!n)
+		if (json)
+			printf("{\"event\":\"done\",\"rehearsed\":%zu,\"not_reversible\":%zu}\n", n, bad);
+		else if (!n)
 			puts("nothing to verify: no pending migrations");
 		else
 			printf("%zu migration%s rehearsed, %zu not reversible\n", n, n == 1 ? "" : "s", bad);
@@ -226,6 +308,7 @@ static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 	zdm_buf_release(&before);
 	zdm_buf_release(&after);
 	zdm_buf_release(&now);
+	zdm_buf_release(&diff);
 	return rc;
 }
 
@@ -260,7 +343,8 @@ static int verify_sqlite(struct cli_runner *r)
 	} else {
 		/* A throwaway copy: no need to wait for the disk. */
 		zdm_db_exec(copy, "PRAGMA synchronous = OFF", &err);
-		printf("rehearsing on a copy (%s)\n", tmpl);
+		if (!r->json)
+			printf("rehearsing on a copy (%s)\n", tmpl);
 		rc = rehearse(r, copy);
 	}
 	zdm_db_free(copy);
@@ -335,7 +419,8 @@ static int verify_pg(struct cli_runner *r, const char *scratch_url)
 		zdm_db_query(copy, "INSERT INTO schema_migrations (version) VALUES ($1)"
 			     " ON CONFLICT DO NOTHING", p, 1, NULL, &err);
 	}
-	printf("rehearsing on a scratch database (%s)\n", zdm_db_url(copy));
+	if (!r->json)
+		printf("rehearsing on a scratch database (%s)\n", zdm_db_url(copy));
 	rc = rehearse(r, copy);
 out:
 	zdm_db_free(copy);
@@ -355,9 +440,10 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
-	enum { O_SCRATCH = 0x200 };
+	enum { O_SCRATCH = 0x200, O_JSON };
 	static const struct option opts[] = {
 		{ "scratch-url", required_argument, NULL, O_SCRATCH },
+		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_RUNNER_OPTIONS,
 		{ NULL, 0, NULL, 0 },
@@ -374,6 +460,7 @@ int cmd_verify(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case O_SCRATCH: scratch = optarg; break;
+		case O_JSON: r.json = 1; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fputs("run 'zdm verify --help' for usage\n", stderr);
