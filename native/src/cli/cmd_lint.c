@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -61,6 +62,38 @@ struct out {
 	int first;          /* json: no finding written yet */
 };
 
+/*
+ * Where the rule pages are for this binary: the plugin's folder (bin/..)
+ * when the pages are there, so the path works from the user's project;
+ * else the path inside the plugin.  Found once.
+ */
+static const char *page_dir(void)
+{
+	static char dir[4096];
+	static int done;
+	if (done)
+		return dir;
+	done = 1;
+	snprintf(dir, sizeof dir, "%s", ZDM_PAGE_DIR);
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return dir;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return dir;
+	*slash = '\0';   /* .../bin */
+	char try[4096 + 64];
+	snprintf(try, sizeof try, "%s/../%s", exe, ZDM_PAGE_DIR);
+	char *real = realpath(try, NULL);
+	if (real) {
+		snprintf(dir, sizeof dir, "%s/", real);
+		free(real);
+	}
+	return dir;
+}
+
 static void text_findings(const struct zdm_report *r, struct out *o)
 {
 	int c = cli_color(stdout), show_allowed = o->show_allowed;
@@ -83,7 +116,7 @@ static void text_findings(const struct zdm_report *r, struct out *o)
 		if (f->rule->fix)
 			printf("  fix:  %s\n", f->rule->fix);
 		if (zdm_page_find(f->rule->id))
-			printf("  see:  zdm explain %s (%s%s.md)\n", f->rule->id, ZDM_PAGE_DIR,
+			printf("  see:  zdm explain %s (%s%s.md)\n", f->rule->id, page_dir(),
 			       f->rule->id);
 	}
 }
