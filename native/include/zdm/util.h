@@ -31,6 +31,13 @@ void zdm_buf_addf(struct zdm_buf *b, const char *fmt, ...)
 void zdm_buf_vaddf(struct zdm_buf *b, const char *fmt, va_list ap);
 /* Append s as a JSON string literal, quotes included. */
 void zdm_buf_add_json_str(struct zdm_buf *b, const char *s, size_t n);
+
+/* The four hex digits at p as a number into *out: 1, or 0 when one is not hex. */
+int zdm_hex4(const char *p, unsigned *out);
+/* Code point cp (at most U+10FFFF) as UTF-8 at o (room for 4 bytes); its length. */
+size_t zdm_utf8_put(char *o, unsigned cp);
+/* Is s[0..n) valid UTF-8 as jansson checks it (no overlongs, surrogates, > U+10FFFF)? */
+int zdm_utf8_valid(const void *s, size_t n);
 void zdm_buf_reset(struct zdm_buf *b);
 /* Free the bytes; the struct may be reused after zdm_buf_init. */
 void zdm_buf_release(struct zdm_buf *b);

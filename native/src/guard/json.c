@@ -32,63 +32,6 @@ static void ws(struct jr *r)
 		r->p++;
 }
 
-static int hex4(const char *p, unsigned *out)
-{
-	unsigned v = 0;
-	for (int i = 0; i < 4; i++) {
-		char ch = p[i];
-		v <<= 4;
-		if (ch >= '0' && ch <= '9')
-			v |= (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			v |= (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			v |= (unsigned)(ch - 'A' + 10);
-		else
-			return 0;
-	}
-	*out = v;
-	return 1;
-}
-
-/* Valid UTF-8 as jansson checks it (no overlongs, surrogates, > U+10FFFF). */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned ch = s[i], cp;
-		size_t k;
-		if (ch < 0x80) {
-			i++;
-			continue;
-		}
-		if (ch >= 0xc2 && ch <= 0xdf) {
-			k = 1;
-			cp = ch & 0x1f;
-		} else if (ch >= 0xe0 && ch <= 0xef) {
-			k = 2;
-			cp = ch & 0x0f;
-		} else if (ch >= 0xf0 && ch <= 0xf4) {
-			k = 3;
-			cp = ch & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp < 0xe000))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 /* A string's bytes, unescaped, into *out (malloc'd, NUL-terminated), length *n. */
 static int string(struct jr *r, char **out, size_t *n)
 {
@@ -137,19 +80,10 @@ static int string(struct jr *r, char **out, size_t *n)
 		case 'u': {
 			unsigned cp;
 			/* surrogates and \u0000 are jansson's to judge */
-			if (e - q < 5 || !hex4(q + 1, &cp) || cp == 0 || (cp >= 0xd800 && cp < 0xe000))
+			if (e - q < 5 || !zdm_hex4(q + 1, &cp) || cp == 0 || (cp >= 0xd800 && cp < 0xe000))
 				goto fail;
 			q += 4;
-			if (cp < 0x80) {
-				b[k++] = (char)cp;
-			} else if (cp < 0x800) {
-				b[k++] = (char)(0xc0 | (cp >> 6));
-				b[k++] = (char)(0x80 | (cp & 0x3f));
-			} else {
-				b[k++] = (char)(0xe0 | (cp >> 12));
-				b[k++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				b[k++] = (char)(0x80 | (cp & 0x3f));
-			}
+			k += zdm_utf8_put(b + k, cp);
 			break;
 		}
 		default:
@@ -157,7 +91,7 @@ static int string(struct jr *r, char **out, size_t *n)
 		}
 	}
 	b[k] = '\0';
-	if (high && !utf8_ok((const unsigned char *)b, k))
+	if (high && !zdm_utf8_valid(b, k))
 		goto fail;
 	r->p = e + 1;
 	*out = b;

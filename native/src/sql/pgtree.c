@@ -67,49 +67,6 @@ static inline int eat(struct rd *r, char ch)
 
 /* ---- strings ------------------------------------------------------------------ */
 
-static int hex4(const char *p, unsigned *out)
-{
-	unsigned v = 0;
-	for (int i = 0; i < 4; i++) {
-		char ch = p[i];
-		v <<= 4;
-		if (ch >= '0' && ch <= '9')
-			v |= (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			v |= (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			v |= (unsigned)(ch - 'A' + 10);
-		else
-			return 0;
-	}
-	*out = v;
-	return 1;
-}
-
-static size_t utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* A JSON string, unescaped, NUL-terminated, in the arena. */
 static char *string(struct rd *r)
 {
@@ -150,13 +107,13 @@ static char *string(struct rd *r)
 		case 't': out[n++] = '\t'; break;
 		case 'u': {
 			unsigned cp, lo;
-			if (e - q < 5 || !hex4(q + 1, &cp)) {
+			if (e - q < 5 || !zdm_hex4(q + 1, &cp)) {
 				r->bad = 1;
 				return NULL;
 			}
 			q += 4;
 			if (cp >= 0xd800 && cp < 0xdc00 && e - q >= 7 && q[1] == '\\' &&
-			    q[2] == 'u' && hex4(q + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+			    q[2] == 'u' && zdm_hex4(q + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				q += 6;
 			}
@@ -165,7 +122,7 @@ static char *string(struct rd *r)
 				r->bad = 1;
 				return NULL;
 			}
-			n += utf8(out + n, cp);
+			n += zdm_utf8_put(out + n, cp);
 			break;
 		}
 		default:
@@ -567,44 +524,6 @@ PgQuery__ParseResult *zdm_pgtree_read(const char *json, size_t len,
  * analysed.
  */
 
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned ch = s[i];
-		if (ch < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k;
-		unsigned cp;
-		if (ch >= 0xc2 && ch <= 0xdf) {
-			k = 1;
-			cp = ch & 0x1f;
-		} else if (ch >= 0xe0 && ch <= 0xef) {
-			k = 2;
-			cp = ch & 0x0f;
-		} else if (ch >= 0xf0 && ch <= 0xf4) {
-			k = 3;
-			cp = ch & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp < 0xe000))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 /* Skip a string, checking it as jansson would; r->bad when it is not valid. */
 static void skip_string(struct rd *r)
 {
@@ -629,7 +548,7 @@ static void skip_string(struct rd *r)
 		char e = r->p[1];
 		if (e == 'u') {
 			unsigned cp, lo;
-			if (r->end - r->p < 6 || !hex4(r->p + 2, &cp) || cp == 0) {
+			if (r->end - r->p < 6 || !zdm_hex4(r->p + 2, &cp) || cp == 0) {
 				r->bad = 1;
 				return;
 			}
@@ -640,7 +559,7 @@ static void skip_string(struct rd *r)
 			}
 			if (cp >= 0xd800 && cp < 0xdc00) {
 				if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u' ||
-				    !hex4(r->p + 2, &lo) || lo < 0xdc00 || lo >= 0xe000) {
+				    !zdm_hex4(r->p + 2, &lo) || lo < 0xdc00 || lo >= 0xe000) {
 					r->bad = 1;
 					return;
 				}
@@ -806,7 +725,7 @@ size_t zdm_pgtree_plpgsql(const char *json, size_t len, struct zdm_arena *a,
 			  struct zdm_pgtree_query **out)
 {
 	*out = NULL;
-	if (!utf8_valid((const unsigned char *)json, len))
+	if (!zdm_utf8_valid(json, len))
 		return 0;
 	struct rd r = { json, json + len, NULL, 0, a, 0, 0 };
 	struct qlist q = { NULL, 0, 0 };
