@@ -49,15 +49,9 @@ root=$PWD
 zdm="$root/bin/zdm"
 cd "$demo" || exit 1
 mkdir -p db/migrations
-cat > db/migrations/20250101000000_create_accounts.sql <<'SQL'
--- migrate:up
-CREATE TABLE accounts (id INTEGER PRIMARY KEY, email text NOT NULL);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
-INSERT INTO accounts (id, email) SELECT i, 'user' || i || '@example.' || (i % 7) FROM n;
-
--- migrate:down
-DROP TABLE accounts;
-SQL
+# The demo project's first migration: 300,000 accounts (shared with
+# tests/plugin/validate.sh, which walks the same project).
+cp "$root/examples/demo/20250101000000_create_accounts.sql" db/migrations/
 printf '(in %s: db/migrations/20250101000000_create_accounts.sql, 300,000 accounts)\n' "$demo"
 run $zdm status
 run $zdm up

@@ -506,15 +506,8 @@ fi
 # the file expects. The same project then serves the sessions of part 7.
 demo=$tmp/demo
 mkdir -p "$demo/db/migrations"
-cat >"$demo/db/migrations/20250101000000_create_accounts.sql" <<'SQL'
--- migrate:up
-CREATE TABLE accounts (id INTEGER PRIMARY KEY, email text NOT NULL);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
-INSERT INTO accounts (id, email) SELECT i, 'user' || i || '@example.' || (i % 7) FROM n;
-
--- migrate:down
-DROP TABLE accounts;
-SQL
+# the demo's project (tools/demo.sh): its first migration, 300,000 accounts
+cp examples/demo/20250101000000_create_accounts.sql "$demo/db/migrations/"
 # user ZDM-ARGS...: a zdm command, run in the project as the user or Claude would
 user() { (cd "$demo" && PATH="$inst/bin:$PATH" NO_COLOR=1 zdm "$@" 2>&1) || true; }
 # inject COMMAND ARGS: COMMAND's ! commands with $ARGUMENTS = ARGS, $0 = its first word
