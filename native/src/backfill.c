@@ -293,6 +293,28 @@ static const char *throttle(struct run *r, char *buf, size_t n)
 	return NULL;
 }
 
+/* The checkpoint as committed now: its last key, counts and whether it finished. */
+static enum zdm_status reread_checkpoint(struct run *r, const char *id, char **last,
+					 struct zdm_backfill_progress *pr, int *finished)
+{
+	struct zdm_rows rows;
+	const char *p[1] = { id };
+	enum zdm_status st = zdm_db_query(r->db, "SELECT last_key, rows_done, rows_scanned, finished FROM "
+					  CHECKPOINT_TABLE " WHERE id = $1", p, 1, &rows, r->err);
+	if (st)
+		return st;
+	if (rows.nrows == 1) {
+		const char *lk = zdm_rows_get(&rows, 0, 0), *f = zdm_rows_get(&rows, 0, 3);
+		free(*last);
+		*last = lk ? zdm_xstrdup(lk) : NULL;
+		pr->rows_updated = atoll(zdm_rows_get(&rows, 0, 1) ? zdm_rows_get(&rows, 0, 1) : "0");
+		pr->rows_scanned = atoll(zdm_rows_get(&rows, 0, 2) ? zdm_rows_get(&rows, 0, 2) : "0");
+		*finished = f && atoi(f) != 0;
+	}
+	zdm_rows_release(&rows);
+	return ZDM_OK;
+}
+
 static enum zdm_status ensure_checkpoint_table(struct run *r)
 {
 	return zdm_db_exec(r->db,
@@ -666,12 +688,35 @@ enum zdm_status zdm_backfill_run(struct zdm_db *db, const struct zdm_backfill_op
 		 */
 		double b0 = 0;
 		long long affected = 0;
-		int tries = 0;
+		int tries = 0, moved = 0;
 		for (;;) {
 			struct zdm_rows rows = ZDM_ROWS_INIT;
 			const char *p2[2] = { last, hi }, *p1[1] = { hi };
 			st = zdm_db_begin(db, err);
 			b0 = now_s();
+			/*
+			 * Claim the range first: the checkpoint must still be where
+			 * we left it.  A run killed in the middle of a batch may
+			 * still commit it (PostgreSQL finishes a COMMIT the client
+			 * sent before it died), and a second run of the same job
+			 * may be going: the claim waits for the other transaction's
+			 * row lock, then finds the checkpoint moved, and this run
+			 * reads it again instead of updating that range twice.
+			 */
+			if (!st) {
+				const char *pk2[2] = { res->id, last }, *pk1[1] = { res->id };
+				st = last ? zdm_db_query(db, "UPDATE " CHECKPOINT_TABLE " SET updated_at = updated_at"
+							 " WHERE id = $1 AND last_key = $2", pk2, 2, &rows, err)
+					  : zdm_db_query(db, "UPDATE " CHECKPOINT_TABLE " SET updated_at = updated_at"
+							 " WHERE id = $1 AND last_key IS NULL", pk1, 1, &rows, err);
+				if (!st && rows.affected != 1)
+					moved = 1;
+				zdm_rows_release(&rows);
+				if (moved) {
+					zdm_db_rollback(db);
+					break;
+				}
+			}
 			if (!st)
 				st = last ? zdm_db_query(db, r.q_update, p2, 2, &rows, err) :
 					    zdm_db_query(db, r.q_update_first, p1, 1, &rows, err);
@@ -699,6 +744,14 @@ enum zdm_status zdm_backfill_run(struct zdm_db *db, const struct zdm_backfill_op
 		}
 		if (st)
 			break;
+		if (moved) {
+			/* Another run moved the checkpoint: go on from where it is. */
+			free(hi);
+			hi = NULL;
+			if ((st = reread_checkpoint(&r, res->id, &last, &pr, &res->finished)) || res->finished)
+				break;
+			continue;
+		}
 		double b1 = now_s(), held_ms = (b1 - b0) * 1000;
 		long ms = (long)held_ms;
 		/*

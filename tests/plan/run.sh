@@ -349,6 +349,17 @@ CREATE TABLE \"Users\" (id integer PRIMARY KEY);"
     out=$($zdm backfill --url "$url" --table big --set "w = 'y' || v" --where "w IS NULL" --json 2>&1)
     check "postgres backfill: the rerun resumes from the checkpoint" bash -c 'tail -n 1 <<<"$0" | jq -e ".resumed == true" >/dev/null' "$out"
     check "postgres backfill: after the resume every row is updated, none missed" test "$(psql -qAtX -d zdm_dual -c "SELECT count(*) FROM big WHERE w IS DISTINCT FROM 'y' || v")" = 0
+    # Two runs of one job at once (or a killed run whose last COMMIT lands
+    # after the rerun started): n = n + 1 is not idempotent, so a range
+    # updated by both would leave rows at 2.  Each batch claims the
+    # checkpoint first and the loser goes on from where it moved.
+    psql -qX -d zdm_dual -c "CREATE TABLE twice (id int PRIMARY KEY, n int NOT NULL DEFAULT 0); INSERT INTO twice (id) SELECT generate_series(1, 20000)" >/dev/null
+    for i in 1 2 3; do
+        $zdm backfill --url "$url" --table twice --set "n = n + 1" --batch 100 --max-batch-time 0 --sleep 1ms >/dev/null 2>&1 &
+    done
+    wait
+    check "postgres backfill: three runs of one job at once update every row exactly once" \
+        test "$(psql -qAtX -d zdm_dual -c "SELECT count(*) FILTER (WHERE n <> 1) || '/' || count(*) FROM twice")" = "0/20000"
     psql -qX -d zdm_dual -c 'CREATE TABLE "we""ird; t" (id int PRIMARY KEY, "c""ol" text); INSERT INTO "we""ird; t" VALUES (1, NULL), (2, NULL)' >/dev/null
     check "postgres backfill: odd names are quoted, not injected" bash -c '$0 backfill --url "$1" --table "we\"ird; t" --set "\"c\"\"ol\" = '"'"'ok'"'"'" --where "\"c\"\"ol\" IS NULL" >/dev/null 2>&1 && [ "$(psql -qAtX -d zdm_dual -c "SELECT count(*) FROM \"we\"\"ird; t\" WHERE \"c\"\"ol\" = '"'"'ok'"'"'")" = 2 ]' "$zdm" "$url"
     check "postgres backfill: a hostile table name fails without running SQL" bash -c '! $0 backfill --url "$1" --table "big\"; DROP TABLE big; --" --set "w = 1" >/dev/null 2>&1 && [ "$(psql -qAtX -d zdm_dual -c "SELECT count(*) FROM big")" = 50000 ]' "$zdm" "$url"

@@ -87,6 +87,20 @@ url() {
     if [ "$DB_KIND" = sqlite ]; then echo "sqlite:$W/db/development.sqlite3"; else echo "$ZDM_PG_URL"; fi
 }
 
+# settle: after a SIGKILL, wait (at most 10 s) until the killed client's
+# PostgreSQL sessions are gone.  A server session finishes what it was
+# doing (a COMMIT the client sent before it died commits) before it
+# notices the closed socket: judging the database before then races it.
+settle() {
+    [ "$DB_KIND" = sqlite ] && return 0
+    local i
+    for i in $(seq 1 200); do
+        [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                AND pid <> pg_backend_pid() AND backend_type = 'client backend'")" = 0 ] && return 0
+        sleep 0.05
+    done
+}
+
 # consistent WHEN: zdm status agrees with the schema: the applied versions
 # are exactly the tables that exist and the versions logged in zlog, each
 # once, and nothing is partial.  Prints the difference when not.
@@ -123,6 +137,7 @@ kill_up() {
         sleep_ms "$delay"
         kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
+        settle
         n=$(q "SELECT count(*) FROM zlog")
         [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt "$NMIG" ] && killed_mid=$((killed_mid + 1))
         if ! out=$(consistent "trial $i (killed after ${delay} ms)"); then
