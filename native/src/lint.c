@@ -303,6 +303,9 @@ struct zdm_rule_ctx {
 	struct zdm_report *rep;
 	struct pending { const struct zdm_rule *rule; size_t off; char *detail; } *pend;
 	size_t npend, cappend;
+	const struct zdm_stmt *split;  /* the whole text split by the caller, or NULL */
+	size_t nsplit;
+	const char *split_error;
 };
 
 enum zdm_dialect zdm_rule_dialect(const struct zdm_rule_ctx *c)
@@ -841,6 +844,64 @@ static unsigned char txn_word(const char *text, const struct zdm_stmt *st)
 	return 0;
 }
 
+/* Does text[a, b) hold the start of a block comment? */
+static int has_block_comment(const char *text, size_t a, size_t b)
+{
+	for (size_t i = a; i + 1 < b; i++)
+		if (text[i] == '/' && text[i + 1] == '*')
+			return 1;
+	return 0;
+}
+
+/*
+ * The statements of sec taken from the caller's split of the whole text,
+ * when they are what splitting the section alone gives; 0 when it cannot
+ * tell (then the section is split).  A section boundary (a dbmate marker:
+ * a -- comment on its own line) falls between statements, in a gap with
+ * no block comment that could span it, and no statement is incomplete
+ * (its message would count lines from the section).  MySQL's DELIMITER
+ * carries over statements, so MySQL is always split anew.
+ */
+static int presplit_section(const struct zdm_rule_ctx *c, enum zdm_dialect d,
+			    const struct section *sec, struct zdm_stmt_list *out,
+			    struct zdm_error *serr)
+{
+	const struct zdm_stmt *all = c->split;
+	size_t n = c->nsplit, first = 0, last;
+	const char *text = c->src->text;
+
+	if (!all || d == ZDM_DIALECT_MYSQL)
+		return 0;
+	while (first < n && all[first].off < sec->start) {
+		if (all[first].end > sec->start)
+			return 0;       /* straddles the start */
+		first++;
+	}
+	last = first;
+	while (last < n && all[last].off < sec->end) {
+		if (all[last].end > sec->end || (all[last].flags & ZDM_STMT_INCOMPLETE))
+			return 0;
+		last++;
+	}
+	if (sec->start && has_block_comment(text, first ? all[first - 1].end : 0,
+					   first < n ? all[first].off : c->src->len))
+		return 0;
+	if (sec->end < c->src->len &&
+	    has_block_comment(text, last ? all[last - 1].end : 0,
+			      last < n ? all[last].off : c->src->len))
+		return 0;
+	/* offsets and positions in the file, as run_section makes them */
+	out->count = out->cap = last - first;
+	out->items = zdm_xmalloc((out->count ? out->count : 1) * sizeof(*out->items));
+	for (size_t i = 0; i < out->count; i++) {
+		out->items[i] = all[first + i];
+		if (out->items[i].pre < sec->start)
+			out->items[i].pre = sec->start;
+	}
+	(void)serr;
+	return 1;
+}
+
 static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 			const struct file_allow *fa, size_t nfa, struct zdm_error *err)
 {
@@ -849,8 +910,10 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 	struct zdm_stmt_list list = ZDM_STMT_LIST_INIT;
 	struct zdm_error serr;
 	zdm_error_clear(&serr);
-	zdm_split(d, src->text + sec->start, sec->end - sec->start, &list, &serr);
-	if (sec->start) {
+	int given = presplit_section(c, d, sec, &list, &serr);
+	if (!given)
+		zdm_split(d, src->text + sec->start, sec->end - sec->start, &list, &serr);
+	if (sec->start && !given) {
 		/* Offsets and positions are relative to the section: make them
 		 * relative to the file. */
 		int sl, sc;
@@ -984,6 +1047,15 @@ enum zdm_status zdm_lint_source(struct zdm_linter *l,
 				const struct zdm_source *src,
 				struct zdm_report *rep, struct zdm_error *err)
 {
+	return zdm_lint_source_split(l, src, NULL, 0, NULL, rep, err);
+}
+
+enum zdm_status zdm_lint_source_split(struct zdm_linter *l,
+				      const struct zdm_source *src,
+				      const struct zdm_stmt *stmts, size_t n,
+				      const char *split_error,
+				      struct zdm_report *rep, struct zdm_error *err)
+{
 	const char *name = src->name ? src->name : "<stdin>";
 	if (src->len > ZDM_MAX_FILE)
 		return zdm_error_set(err, ZDM_ERR_LIMIT, "'%s' is larger than %u bytes",
@@ -999,6 +1071,9 @@ enum zdm_status zdm_lint_source(struct zdm_linter *l,
 	c.src = src;
 	c.rep = rep;
 	c.once = zdm_xcalloc(zdm_rules_count + 2, 1);
+	c.split = stmts;
+	c.nsplit = n;
+	c.split_error = split_error;
 
 	struct section secs[2];
 	size_t nsec = dbmate_sections(src->text, src->len, secs);
