@@ -331,12 +331,13 @@ Test(lint, oversized_input_is_refused_with_a_clear_error)
 
 /* ---- the analysing thread and a caller's split --------------------------- */
 
-/* A long dbmate file: context that crosses chunks, findings, parse errors. */
+/* A long dbmate file (sections long enough for the helper thread): context
+ * that crosses chunks, findings, parse errors. */
 static char *long_file(void)
 {
 	struct zdm_buf b = ZDM_BUF_INIT;
 	zdm_buf_adds(&b, "-- migrate:up\nCREATE TABLE fresh (id int);\n");
-	for (int i = 0; i < 700; i++) {
+	for (int i = 0; i < 2100; i++) {
 		switch (i % 7) {
 		case 0: zdm_buf_addf(&b, "ALTER TABLE fresh ADD COLUMN c%d int NOT NULL;\n", i); break;
 		case 1: zdm_buf_addf(&b, "CREATE INDEX i%d ON users (c%d);\n", i, i); break;
@@ -348,7 +349,7 @@ static char *long_file(void)
 		}
 	}
 	zdm_buf_adds(&b, "-- migrate:down\n");
-	for (int i = 0; i < 300; i++)
+	for (int i = 0; i < 1100; i++)
 		zdm_buf_addf(&b, "ALTER TABLE users DROP COLUMN c%d;\n", i);
 	return zdm_buf_detach(&b, NULL);
 }
@@ -369,6 +370,27 @@ static void same_reports(const struct zdm_report *a, const struct zdm_report *b)
 		cr_assert_eq(x->allowed, y->allowed);
 		cr_assert_eq(x->in_down, y->in_down);
 	}
+}
+
+Test(lint, a_long_file_is_judged_the_same_with_the_helper_thread)
+{
+	char *sql = long_file();
+	struct run one, two;
+	setenv("ZDM_LINT_THREADS", "1", 1);
+	start(&one, ZDM_DIALECT_POSTGRES, 0);
+	unsetenv("ZDM_LINT_THREADS");
+	start(&two, ZDM_DIALECT_POSTGRES, 0);
+	/* twice: the second file is judged with what the first taught */
+	add(&one, "1_a.sql", sql);
+	add(&one, "2_b.sql", sql);
+	add(&two, "1_a.sql", sql);
+	add(&two, "2_b.sql", sql);
+	cr_assert_gt(one.rep.count, 500);
+	cr_assert_gt(one.rep.parse_errors, 50);
+	same_reports(&one.rep, &two.rep);
+	stop(&one);
+	stop(&two);
+	free(sql);
 }
 
 Test(lint, a_split_given_by_the_caller_gives_the_same_findings)
