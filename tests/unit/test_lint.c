@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "zdm/lint.h"
+#include "zdm/split.h"
 #include "zdm/util.h"
 
 struct run {
@@ -326,4 +327,100 @@ Test(lint, oversized_input_is_refused_with_a_clear_error)
 	cr_expect(strstr(err.msg, "huge.sql") != NULL, "%s", err.msg);
 	zdm_report_release(&rep);
 	zdm_linter_free(l);
+}
+
+/* ---- the analysing thread and a caller's split --------------------------- */
+
+/* A long dbmate file (sections long enough for the helper thread): context
+ * that crosses chunks, findings, parse errors. */
+static char *long_file(void)
+{
+	struct zdm_buf b = ZDM_BUF_INIT;
+	zdm_buf_adds(&b, "-- migrate:up\nCREATE TABLE fresh (id int);\n");
+	for (int i = 0; i < 2100; i++) {
+		switch (i % 7) {
+		case 0: zdm_buf_addf(&b, "ALTER TABLE fresh ADD COLUMN c%d int NOT NULL;\n", i); break;
+		case 1: zdm_buf_addf(&b, "CREATE INDEX i%d ON users (c%d);\n", i, i); break;
+		case 2: zdm_buf_addf(&b, "ALTER TABLE users ADD CONSTRAINT k%d CHECK (c IS NOT NULL) NOT VALID;\n", i); break;
+		case 3: zdm_buf_addf(&b, "ALTER TABLE users VALIDATE CONSTRAINT k%d;\n", i - 1); break;
+		case 4: zdm_buf_addf(&b, "SELEC broken %d;\n", i); break;
+		case 5: zdm_buf_addf(&b, "DROP INDEX i%d; -- zdm:allow require-concurrent-index-drop ok\n", i - 4); break;
+		default: zdm_buf_addf(&b, "DO $$ BEGIN EXECUTE 'ALTER TABLE users ALTER COLUMN c%d TYPE bigint'; END $$;\n", i); break;
+		}
+	}
+	zdm_buf_adds(&b, "-- migrate:down\n");
+	for (int i = 0; i < 1100; i++)
+		zdm_buf_addf(&b, "ALTER TABLE users DROP COLUMN c%d;\n", i);
+	return zdm_buf_detach(&b, NULL);
+}
+
+static void same_reports(const struct zdm_report *a, const struct zdm_report *b)
+{
+	cr_assert_eq(a->count, b->count);
+	cr_assert_eq(a->statements, b->statements);
+	cr_assert_eq(a->parse_errors, b->parse_errors);
+	for (size_t i = 0; i < a->count; i++) {
+		const struct zdm_finding *x = &a->items[i], *y = &b->items[i];
+		cr_assert_eq(x->rule, y->rule, "finding %zu", i);
+		cr_assert_eq(x->decision, y->decision);
+		cr_assert_eq(x->line, y->line, "finding %zu", i);
+		cr_assert_eq(x->col, y->col);
+		cr_assert_str_eq(x->message, y->message);
+		cr_assert_str_eq(x->statement, y->statement);
+		cr_assert_eq(x->allowed, y->allowed);
+		cr_assert_eq(x->in_down, y->in_down);
+	}
+}
+
+Test(lint, a_long_file_is_judged_the_same_with_the_helper_thread)
+{
+	char *sql = long_file();
+	struct run one, two;
+	setenv("ZDM_LINT_THREADS", "1", 1);
+	start(&one, ZDM_DIALECT_POSTGRES, 0);
+	unsetenv("ZDM_LINT_THREADS");
+	start(&two, ZDM_DIALECT_POSTGRES, 0);
+	/* twice: the second file is judged with what the first taught */
+	add(&one, "1_a.sql", sql);
+	add(&one, "2_b.sql", sql);
+	add(&two, "1_a.sql", sql);
+	add(&two, "2_b.sql", sql);
+	cr_assert_gt(one.rep.count, 500);
+	cr_assert_gt(one.rep.parse_errors, 50);
+	same_reports(&one.rep, &two.rep);
+	stop(&one);
+	stop(&two);
+	free(sql);
+}
+
+Test(lint, a_split_given_by_the_caller_gives_the_same_findings)
+{
+	char *sql = long_file();
+	const char *texts[] = {
+		sql,
+		"CREATE TABLE a (id int);\n/* x\n-- migrate:up\n*/ ALTER TABLE a ADD COLUMN b int;\n-- migrate:down\nDROP TABLE a;\n",
+		"-- migrate:up\nALTER TABLE a ADD COLUMN b int\n-- migrate:down\nDROP TABLE a;\n",
+		"-- migrate:up\nALTER TABLE a ADD COLUMN b int DEFAULT 'x;\n-- migrate:down\nDROP TABLE a;\n",
+		"-- migrate:up\nALTER TABLE a ADD COLUMN b int; /* c\n-- migrate:down\n*/ DROP TABLE a;\n",
+		"-- migrate:up\nALTER TABLE a ADD COLUMN b int; -- c\n;\n-- migrate:down\n; DROP TABLE a; -- zdm:allow ban-drop-table ok\nSELECT (1;\n",
+		"-- migrate:up\n\\set x 1\nALTER TABLE a ADD COLUMN b int;\n-- migrate:down\nDROP TABLE a;\nDROP TABLE 'b",
+		"ALTER TABLE a ALTER COLUMN b TYPE bigint; DROP TABLE 'b",
+	};
+	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+		struct run one, two;
+		struct zdm_error err, serr;
+		struct zdm_stmt_list l = ZDM_STMT_LIST_INIT;
+		struct zdm_source s = { "x.sql", texts[k], strlen(texts[k]), -1, NULL, 0, 1 };
+		start(&one, ZDM_DIALECT_POSTGRES, 0);
+		start(&two, ZDM_DIALECT_POSTGRES, 0);
+		cr_assert_eq(zdm_lint_source(one.l, &s, &one.rep, &err), ZDM_OK);
+		zdm_split(ZDM_DIALECT_POSTGRES, s.text, s.len, &l, &serr);
+		cr_assert_eq(zdm_lint_source_split(two.l, &s, l.items, l.count,
+						   serr.code ? serr.msg : NULL, &two.rep, &err), ZDM_OK);
+		same_reports(&one.rep, &two.rep);
+		zdm_stmt_list_release(&l);
+		stop(&one);
+		stop(&two);
+	}
+	free(sql);
 }

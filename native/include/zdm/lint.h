@@ -109,6 +109,19 @@ enum zdm_status zdm_lint_source(struct zdm_linter *l,
 				struct zdm_report *rep, struct zdm_error *err);
 
 /*
+ * The same, for a caller that has already split the text: stmts[0..n)
+ * is what zdm_split() gave for the whole of src->text in the linter's
+ * dialect, and split_error its message (NULL when none), so the text is
+ * not split again.  A file with dbmate sections is split anew per section.
+ */
+struct zdm_stmt;
+enum zdm_status zdm_lint_source_split(struct zdm_linter *l,
+				      const struct zdm_source *src,
+				      const struct zdm_stmt *stmts, size_t n,
+				      const char *split_error,
+				      struct zdm_report *rep, struct zdm_error *err);
+
+/*
  * Lint a file, or a directory recursively (*.sql files, in version order:
  * numeric prefixes compare as numbers), or "-" for standard input.  Fails
  * with ZDM_ERR_IO naming the path it could not read; findings from files

@@ -266,16 +266,13 @@ static void keys_release(struct keys *ks)
  * *out is in the arena.
  */
 static size_t changed_ranges(struct guard *g, struct keys *ks, enum zdm_dialect d,
-			     const char *text, size_t len, size_t **out)
+			     const char *text, const struct zdm_stmt_list *l, size_t **out)
 {
-	struct zdm_stmt_list l = ZDM_STMT_LIST_INIT;
-	struct zdm_error err;
 	size_t i, n = 0, *r;
 
-	zdm_split(d, text, len, &l, &err);
-	r = zdm_arena_alloc(&g->arena, (l.count ? l.count : 1) * 2 * sizeof(*r));
-	for (i = 0; i < l.count; i++) {
-		const struct zdm_stmt *st = &l.items[i];
+	r = zdm_arena_alloc(&g->arena, (l->count ? l->count : 1) * 2 * sizeof(*r));
+	for (i = 0; i < l->count; i++) {
+		const struct zdm_stmt *st = &l->items[i];
 		if (st->flags & ZDM_STMT_META)
 			continue;
 		/* a new file has no old statements: no key to compute */
@@ -285,7 +282,6 @@ static size_t changed_ranges(struct guard *g, struct keys *ks, enum zdm_dialect 
 		r[2 * n + 1] = st->off + (st->len ? st->len : 1);
 		n++;
 	}
-	zdm_stmt_list_release(&l);
 	*out = r;
 	return n;
 }
@@ -420,22 +416,26 @@ void guard_migration_write(struct guard *g, const char *path,
 	enum zdm_dialect d = g->dialect;
 	struct keys ks;
 	size_t *ranges, n;
+	/* the new text split once: here, in judge.c and in the linter */
+	struct zdm_stmt_list l = ZDM_STMT_LIST_INIT;
+	struct zdm_error serr;
 
 	memset(&ks, 0, sizeof(ks));
 	if (lang == GUARD_LANG_SQL || lang == GUARD_LANG_NONE) {
 		struct guard_sql *s;
 		if (old_text)
 			keys_add_text(&ks, d, old_text, old_len);
-		n = changed_ranges(g, &ks, d, new_text, new_len, &ranges);
+		zdm_split(d, new_text, new_len, &l, &serr);
+		n = changed_ranges(g, &ks, d, new_text, &l, &ranges);
 		keys_release(&ks);
-		if (!n)
-			return;
-		s = guard_add_sql(g, d, 0, display_name(g, path), new_text, new_len);
-		if (!s)
-			return;
-		s->ranges = ranges;
-		s->nranges = n;
 		/* keep the file name so that the linter sees *.down.sql, dbmate sections */
+		s = n ? guard_add_sql(g, d, 0, display_name(g, path), new_text, new_len) : NULL;
+		if (s) {
+			s->ranges = ranges;
+			s->nranges = n;
+			guard_sql_keep_split(g, s, d, &l, &serr);
+		}
+		zdm_stmt_list_release(&l);
 		return;
 	} else {
 		struct guard_literal *olds = NULL, *news = NULL;
@@ -451,7 +451,8 @@ void guard_migration_write(struct guard *g, const char *path,
 		for (i = 0; i < nold; i++)
 			keys_add_text(&ks, d, olds[i].text, olds[i].len);
 		code_as_sql(&b, news, nnew, new_text, new_len);
-		n = changed_ranges(g, &ks, d, b.data, b.len, &ranges);
+		zdm_split(d, b.data, b.len, &l, &serr);
+		n = changed_ranges(g, &ks, d, b.data, &l, &ranges);
 		keys_release(&ks);
 		if (n) {
 			s = guard_add_sql(g, d, 0, display_name(g, path), b.data, b.len);
@@ -459,8 +460,10 @@ void guard_migration_write(struct guard *g, const char *path,
 				s->ranges = ranges;
 				s->nranges = n;
 				s->code = 1;
+				guard_sql_keep_split(g, s, d, &l, &serr);
 			}
 		}
+		zdm_stmt_list_release(&l);
 		zdm_buf_release(&b);
 	}
 }

@@ -109,15 +109,20 @@ static size_t first_tokens(enum zdm_dialect d, const char *text, size_t len,
  */
 static size_t prepare(struct guard *g, struct guard_sql *s, size_t **out, size_t *nstmts)
 {
-	struct zdm_stmt_list l = ZDM_STMT_LIST_INIT;
-	struct zdm_error err;
 	size_t i, n = 0, *r;
 	int excluded = 0;
 
-	zdm_split(s->dialect, s->text, s->len, &l, &err);
-	r = zdm_arena_alloc(&g->arena, (l.count ? l.count : 1) * 2 * sizeof(*r));
-	for (i = 0; i < l.count; i++) {
-		const struct zdm_stmt *st = &l.items[i];
+	if (!s->stmts || s->split_dialect != s->dialect) {
+		/* split once, here, and keep it for the linter */
+		struct zdm_stmt_list l = ZDM_STMT_LIST_INIT;
+		struct zdm_error err;
+		zdm_split(s->dialect, s->text, s->len, &l, &err);
+		guard_sql_keep_split(g, s, s->dialect, &l, &err);
+		zdm_stmt_list_release(&l);
+	}
+	r = zdm_arena_alloc(&g->arena, (s->nstmts ? s->nstmts : 1) * 2 * sizeof(*r));
+	for (i = 0; i < s->nstmts; i++) {
+		const struct zdm_stmt *st = &s->stmts[i];
 		struct zdm_token tk[FIRST_TOKENS];
 		size_t nt, k;
 		int skip = 0;
@@ -186,7 +191,6 @@ static size_t prepare(struct guard *g, struct guard_sql *s, size_t **out, size_t
 		r[2 * n + 1] = st->off + (st->len ? st->len : 1);
 		n++;
 	}
-	zdm_stmt_list_release(&l);
 	*out = r;
 	if (!excluded && !s->ranges)
 		return (size_t)-1;
@@ -269,7 +273,8 @@ void guard_judge(struct guard *g, struct guard_verdict *v, struct zdm_buf *warn)
 			src.nranges = nr;
 		}
 		zdm_error_clear(&err);
-		if (zdm_lint_source(linter_for(g, cache, s->dialect, warn), &src, &rep, &err) != ZDM_OK)
+		if (zdm_lint_source_split(linter_for(g, cache, s->dialect, warn), &src, s->stmts,
+					  s->nstmts, s->split_error, &rep, &err) != ZDM_OK)
 			guard_add_note(g, ZDM_DECISION_ASK, NULL, s->name,
 				       guard_strf(g, "zdm could not check it: %s", err.msg), NULL);
 		if (rep.count > cap) {
