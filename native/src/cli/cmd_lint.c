@@ -161,6 +161,8 @@ static void json_field(struct zdm_buf *b, const char *key, const char *val, int 
 /* Write o->b out: to the body file while the counts are unknown, else stdout. */
 static void json_flush(struct out *o)
 {
+	if (!o->b.len)
+		return;   /* and no buffer yet: fwrite(NULL, ...) is undefined */
 	fwrite(o->b.data, 1, o->b.len, o->body ? o->body : stdout);
 	zdm_buf_reset(&o->b);
 }
