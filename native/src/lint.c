@@ -550,7 +550,6 @@ struct zdm_rule_ctx {
 	size_t npend, cappend;
 	const struct zdm_stmt *split;  /* the whole text split by the caller, or NULL */
 	size_t nsplit;
-	const char *split_error;
 };
 
 enum zdm_dialect zdm_rule_dialect(const struct zdm_rule_ctx *c)
@@ -1112,8 +1111,7 @@ static int has_block_comment(const char *text, size_t a, size_t b)
  * carries over statements, so MySQL is always split anew.
  */
 static int presplit_section(const struct zdm_rule_ctx *c, enum zdm_dialect d,
-			    const struct section *sec, struct zdm_stmt_list *out,
-			    struct zdm_error *serr)
+			    const struct section *sec, struct zdm_stmt_list *out)
 {
 	const struct zdm_stmt *all = c->split;
 	size_t n = c->nsplit, first = 0, last;
@@ -1147,7 +1145,6 @@ static int presplit_section(const struct zdm_rule_ctx *c, enum zdm_dialect d,
 		if (out->items[i].pre < sec->start)
 			out->items[i].pre = sec->start;
 	}
-	(void)serr;
 	return 1;
 }
 
@@ -1225,7 +1222,7 @@ static void run_section(struct zdm_rule_ctx *c, const struct section *sec,
 	struct zdm_stmt_list list = ZDM_STMT_LIST_INIT;
 	struct zdm_error serr;
 	zdm_error_clear(&serr);
-	int given = presplit_section(c, d, sec, &list, &serr);
+	int given = presplit_section(c, d, sec, &list);
 	if (!given)
 		zdm_split(d, src->text + sec->start, sec->end - sec->start, &list, &serr);
 	if (sec->start && !given) {
@@ -1358,13 +1355,12 @@ enum zdm_status zdm_lint_source(struct zdm_linter *l,
 				const struct zdm_source *src,
 				struct zdm_report *rep, struct zdm_error *err)
 {
-	return zdm_lint_source_split(l, src, NULL, 0, NULL, rep, err);
+	return zdm_lint_source_split(l, src, NULL, 0, rep, err);
 }
 
 enum zdm_status zdm_lint_source_split(struct zdm_linter *l,
 				      const struct zdm_source *src,
 				      const struct zdm_stmt *stmts, size_t n,
-				      const char *split_error,
 				      struct zdm_report *rep, struct zdm_error *err)
 {
 	const char *name = src->name ? src->name : "<stdin>";
@@ -1384,7 +1380,6 @@ enum zdm_status zdm_lint_source_split(struct zdm_linter *l,
 	c.once = zdm_xcalloc(zdm_rules_count + 2, 1);
 	c.split = stmts;
 	c.nsplit = n;
-	c.split_error = split_error;
 
 	struct section secs[2];
 	size_t nsec = dbmate_sections(src->text, src->len, secs);

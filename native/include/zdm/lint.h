@@ -111,14 +111,14 @@ enum zdm_status zdm_lint_source(struct zdm_linter *l,
 /*
  * The same, for a caller that has already split the text: stmts[0..n)
  * is what zdm_split() gave for the whole of src->text in the linter's
- * dialect, and split_error its message (NULL when none), so the text is
- * not split again.  A file with dbmate sections is split anew per section.
+ * dialect, so the text is not split again.  A section whose statements
+ * the split cannot give exactly (an incomplete statement, a block comment
+ * across a dbmate marker, MySQL) is split anew.
  */
 struct zdm_stmt;
 enum zdm_status zdm_lint_source_split(struct zdm_linter *l,
 				      const struct zdm_source *src,
 				      const struct zdm_stmt *stmts, size_t n,
-				      const char *split_error,
 				      struct zdm_report *rep, struct zdm_error *err);
 
 /*

@@ -433,7 +433,7 @@ void guard_migration_write(struct guard *g, const char *path,
 		if (s) {
 			s->ranges = ranges;
 			s->nranges = n;
-			guard_sql_keep_split(g, s, d, &l, &serr);
+			guard_sql_keep_split(g, s, &l);
 		}
 		zdm_stmt_list_release(&l);
 		return;
@@ -460,7 +460,7 @@ void guard_migration_write(struct guard *g, const char *path,
 				s->ranges = ranges;
 				s->nranges = n;
 				s->code = 1;
-				guard_sql_keep_split(g, s, d, &l, &serr);
+				guard_sql_keep_split(g, s, &l);
 			}
 		}
 		zdm_stmt_list_release(&l);

@@ -53,8 +53,7 @@ struct guard_sql *guard_add_sql(struct guard *g, enum zdm_dialect d,
 	return s;
 }
 
-void guard_sql_keep_split(struct guard *g, struct guard_sql *s, enum zdm_dialect d,
-			  const struct zdm_stmt_list *l, const struct zdm_error *err)
+void guard_sql_keep_split(struct guard *g, struct guard_sql *s, const struct zdm_stmt_list *l)
 {
 	struct zdm_stmt *items = zdm_arena_alloc(&g->arena, (l->count ? l->count : 1) * sizeof(*items));
 
@@ -62,8 +61,6 @@ void guard_sql_keep_split(struct guard *g, struct guard_sql *s, enum zdm_dialect
 		memcpy(items, l->items, l->count * sizeof(*items));
 	s->stmts = items;
 	s->nstmts = l->count;
-	s->split_error = err->code ? zdm_arena_strdup(&g->arena, err->msg) : NULL;
-	s->split_dialect = d;
 }
 
 void guard_add_note(struct guard *g, enum zdm_decision d, const char *rule,

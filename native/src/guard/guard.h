@@ -49,12 +49,10 @@ struct guard_sql {
 	size_t nvars;
 	int code;                   /* SQL from string literals of source code:
 	                               parse errors there are interpolation, not SQL */
-	/* the text split once (zdm_split in split_dialect), for prepare() and
-	   the linter, in the arena; NULL until then */
+	/* the text split once (zdm_split in dialect), for prepare() and the
+	   linter, in the arena; NULL until then */
 	const struct zdm_stmt *stmts;
 	size_t nstmts;
-	const char *split_error;    /* zdm_split's message, or NULL */
-	enum zdm_dialect split_dialect;
 };
 
 /* Something the guard decides without the linter. */
@@ -105,10 +103,9 @@ struct guard_sql *guard_add_sql(struct guard *g, enum zdm_dialect d,
 				int named, const char *name,
 				const char *text, size_t len);
 
-/* Keep l, the split of s->text in dialect d (err: its error), on s. */
+/* Keep l, the split of s->text in s->dialect, on s. */
 struct zdm_stmt_list;
-void guard_sql_keep_split(struct guard *g, struct guard_sql *s, enum zdm_dialect d,
-			  const struct zdm_stmt_list *l, const struct zdm_error *err);
+void guard_sql_keep_split(struct guard *g, struct guard_sql *s, const struct zdm_stmt_list *l);
 
 /* Record a note; the strings are copied.  help may be NULL. */
 void guard_add_note(struct guard *g, enum zdm_decision d, const char *rule,

@@ -112,12 +112,12 @@ static size_t prepare(struct guard *g, struct guard_sql *s, size_t **out, size_t
 	size_t i, n = 0, *r;
 	int excluded = 0;
 
-	if (!s->stmts || s->split_dialect != s->dialect) {
+	if (!s->stmts) {
 		/* split once, here, and keep it for the linter */
 		struct zdm_stmt_list l = ZDM_STMT_LIST_INIT;
 		struct zdm_error err;
 		zdm_split(s->dialect, s->text, s->len, &l, &err);
-		guard_sql_keep_split(g, s, s->dialect, &l, &err);
+		guard_sql_keep_split(g, s, &l);
 		zdm_stmt_list_release(&l);
 	}
 	r = zdm_arena_alloc(&g->arena, (s->nstmts ? s->nstmts : 1) * 2 * sizeof(*r));
@@ -274,7 +274,7 @@ void guard_judge(struct guard *g, struct guard_verdict *v, struct zdm_buf *warn)
 		}
 		zdm_error_clear(&err);
 		if (zdm_lint_source_split(linter_for(g, cache, s->dialect, warn), &src, s->stmts,
-					  s->nstmts, s->split_error, &rep, &err) != ZDM_OK)
+					  s->nstmts, &rep, &err) != ZDM_OK)
 			guard_add_note(g, ZDM_DECISION_ASK, NULL, s->name,
 				       guard_strf(g, "zdm could not check it: %s", err.msg), NULL);
 		if (rep.count > cap) {
