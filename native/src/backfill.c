@@ -293,23 +293,30 @@ static const char *throttle(struct run *r, char *buf, size_t n)
 	return NULL;
 }
 
-/* The checkpoint as committed now: its last key, counts and whether it finished. */
-static enum zdm_status reread_checkpoint(struct run *r, const char *id, char **last,
-					 struct zdm_backfill_progress *pr, int *finished)
+/*
+ * Job id's checkpoint as committed now: its last key (replacing *last),
+ * rows done and scanned, and whether it finished; *found says whether
+ * there is one.  An error when it cannot be read.
+ */
+static enum zdm_status read_checkpoint(struct zdm_db *db, const char *id, char **last,
+				       long long *done, long long *scanned, int *finished,
+				       int *found, struct zdm_error *err)
 {
 	struct zdm_rows rows;
 	const char *p[1] = { id };
-	enum zdm_status st = zdm_db_query(r->db, "SELECT last_key, rows_done, rows_scanned, finished FROM "
-					  CHECKPOINT_TABLE " WHERE id = $1", p, 1, &rows, r->err);
+	enum zdm_status st = query1(db, "SELECT last_key, rows_done, rows_scanned, finished FROM "
+				    CHECKPOINT_TABLE " WHERE id = $1", p, 1, &rows, err);
+	*found = 0;
 	if (st)
 		return st;
 	if (rows.nrows == 1) {
 		const char *lk = zdm_rows_get(&rows, 0, 0), *f = zdm_rows_get(&rows, 0, 3);
 		free(*last);
 		*last = lk ? zdm_xstrdup(lk) : NULL;
-		pr->rows_updated = atoll(zdm_rows_get(&rows, 0, 1) ? zdm_rows_get(&rows, 0, 1) : "0");
-		pr->rows_scanned = atoll(zdm_rows_get(&rows, 0, 2) ? zdm_rows_get(&rows, 0, 2) : "0");
+		*done = atoll(zdm_rows_get(&rows, 0, 1) ? zdm_rows_get(&rows, 0, 1) : "0");
+		*scanned = atoll(zdm_rows_get(&rows, 0, 2) ? zdm_rows_get(&rows, 0, 2) : "0");
 		*finished = f && atoi(f) != 0;
+		*found = 1;
 	}
 	zdm_rows_release(&rows);
 	return ZDM_OK;
@@ -586,23 +593,13 @@ enum zdm_status zdm_backfill_run(struct zdm_db *db, const struct zdm_backfill_op
 	if (!o.dry_run && (st = ensure_checkpoint_table(&r)))
 		goto out;
 	{
-		struct zdm_rows rows;
 		struct zdm_error e;
+		int finished0;
 		zdm_error_clear(&e);
-		const char *p[1] = { res->id };
-		if (!o.restart &&
-		    !query1(db, "SELECT last_key, rows_done, rows_scanned, finished FROM " CHECKPOINT_TABLE " WHERE id = $1",
-			    p, 1, &rows, &e)) {
-			if (rows.nrows) {
-				const char *lk = zdm_rows_get(&rows, 0, 0);
-				if (lk)
-					last = zdm_xstrdup(lk);
-				updated0 = atoll(zdm_rows_get(&rows, 0, 1) ? zdm_rows_get(&rows, 0, 1) : "0");
-				scanned0 = atoll(zdm_rows_get(&rows, 0, 2) ? zdm_rows_get(&rows, 0, 2) : "0");
-				res->resumed = 1;
-			}
-			zdm_rows_release(&rows);
-		}
+		/* no table yet (a dry run): nothing to resume */
+		if (!o.restart)
+			read_checkpoint(db, res->id, &last, &updated0, &scanned0, &finished0,
+					&res->resumed, &e);
 		if (!o.dry_run && !res->resumed) {
 			char ts[32];
 			iso_now(ts, sizeof ts);
@@ -748,7 +745,9 @@ enum zdm_status zdm_backfill_run(struct zdm_db *db, const struct zdm_backfill_op
 			/* Another run moved the checkpoint: go on from where it is. */
 			free(hi);
 			hi = NULL;
-			if ((st = reread_checkpoint(&r, res->id, &last, &pr, &res->finished)) || res->finished)
+			int found;
+			if ((st = read_checkpoint(db, res->id, &last, &pr.rows_updated, &pr.rows_scanned,
+						  &res->finished, &found, err)) || res->finished)
 				break;
 			continue;
 		}
