@@ -222,7 +222,6 @@ static void json_finish(const struct zdm_report *r, struct out *o)
 	       r->files, r->statements, r->parse_errors);
 	if (!o->body) {
 		/* no temporary file: every finding was kept for now */
-		fflush(stdout);
 		json_findings(r, o);
 		json_flush(o);
 	} else {
@@ -299,8 +298,6 @@ static void gh_escape(const char *s, int prop)
 
 static void print_github(const struct zdm_report *r)
 {
-	if (!r->count)
-		return;
 	for (size_t i = 0; i < r->count; i++) {
 		const struct zdm_finding *f = &r->items[i];
 		if (f->allowed)

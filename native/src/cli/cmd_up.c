@@ -535,7 +535,6 @@ static void usage(FILE *f)
 	      "      3 database/I/O, 4 lock timeout after retries, 5 checksum mismatch\n", f);
 }
 
-/* Lint the pending files; print deny-level findings.  Returns 1 to stop. */
 /* The server's major version (PostgreSQL), 0 when it cannot be read. */
 static int server_pg_version(struct zdm_db *db)
 {
@@ -552,7 +551,10 @@ static int server_pg_version(struct zdm_db *db)
 	return v;
 }
 
-/* pg_version: the PostgreSQL version to judge for, 0 for the default. */
+/*
+ * Lint the pending files; print deny-level findings.  Returns 1 to stop.
+ * pg_version: the PostgreSQL version to judge for, 0 for the default.
+ */
 static int lint_gate(struct cli_runner *r, struct zdm_migration **pend, size_t n,
 		     enum zdm_dialect d, int pg_version)
 {

@@ -115,6 +115,14 @@ static void print_diff(const struct zdm_buf *diff)
 	}
 }
 
+/* diff: the lines of schema x gone in y ("- line"), then those y added ("+ line"). */
+static void schema_diff(struct zdm_buf *diff, const struct zdm_buf *x, const struct zdm_buf *y)
+{
+	zdm_buf_reset(diff);
+	diff_lines(diff, x->data, y->data, "-");
+	diff_lines(diff, y->data, x->data, "+");
+}
+
 static int same(const struct zdm_buf *a, const struct zdm_buf *b)
 {
 	return a->len == b->len && (!a->len || !memcmp(a->data, b->data, a->len));
@@ -246,9 +254,7 @@ static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 		}
 		int ok_down = same(&now, &before);
 		if (!ok_down) {
-			zdm_buf_reset(&diff);
-			diff_lines(&diff, before.data, now.data, "-");
-			diff_lines(&diff, now.data, before.data, "+");
+			schema_diff(&diff, &before, &now);
 			bad++;
 			if (json) {
 				json_verdict(m, "down-differs", t_up, t_down, -1, &diff);
@@ -276,9 +282,7 @@ static int rehearse(struct cli_runner *r, struct zdm_db *copy)
 			break;
 		}
 		if (!same(&now, &after)) {
-			zdm_buf_reset(&diff);
-			diff_lines(&diff, after.data, now.data, "-");
-			diff_lines(&diff, now.data, after.data, "+");
+			schema_diff(&diff, &after, &now);
 			bad++;
 			if (json) {
 				json_verdict(m, "up-again-differs", t_up, t_down, t_up2, &diff);
