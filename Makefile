@@ -16,7 +16,14 @@ LDFLAGS  := $(SAN) -Wl,--as-needed
 BUILD    ?= build
 # libpg_query is linked statically: the shared library costs about 1 ms of
 # relocations on every start, which the guard cannot afford (DESIGN.md).
-PGQUERY_A := $(shell $(CC) -print-file-name=libpg_query.a)
+# Three libpg_query functions are wrapped (native/src/sql/pgwrap.c): the
+# sizing and packing of its protobuf tree, so the front end walks the tree
+# where libpg_query builds it, and appendStringInfo, which its JSON writer
+# calls for every field (-u pulls pgwrap.o out of libzdm.a in time).
+PGQUERY_A := -Wl,--wrap=pg_query__parse_result__get_packed_size \
+	-Wl,--wrap=pg_query__parse_result__pack \
+	-Wl,--wrap=appendStringInfo -Wl,-u,__wrap_appendStringInfo \
+	$(shell $(CC) -print-file-name=libpg_query.a)
 LIBS     := $(PGQUERY_A) -ljansson -lyaml -lsqlite3 -lpq -lpthread -lm
 # The guard runs before every Bash call: link what it uses statically, so
 # the dynamic loader has only libc to map.

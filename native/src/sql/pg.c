@@ -4,12 +4,11 @@
  *
  * Each statement is parsed on its own, so one statement that does not
  * parse never hides the findings in the others.  We walk the typed C
- * structs of libpg_query's protobuf tree, but read them from
- * pg_query_parse()'s JSON (pgtree.c: a quarter of the cost of packing and
- * unpacking the protobuf), and take pg_query_parse_protobuf() only for a
- * statement whose JSON cannot be read exactly.  DO blocks and PL/pgSQL function bodies are parsed with
- * pg_query_parse_plpgsql; the SQL inside them (and EXECUTE 'literal') is
- * analysed as statements of its own, flagged ZDM_F_IN_BODY.
+ * structs of libpg_query's protobuf tree where libpg_query builds them,
+ * before it would pack them (pgwrap.c), so nothing is packed, unpacked or
+ * freed but its memory context.  DO blocks and PL/pgSQL function bodies
+ * are parsed with pg_query_parse_plpgsql; the SQL inside them (and EXECUTE
+ * 'literal') is analysed as statements of its own, flagged ZDM_F_IN_BODY.
  *
  * libpg_query has already lowercased unquoted identifiers and kept quoted
  * ones as written, which is the normalisation model.h asks for.
@@ -25,6 +24,7 @@
 
 #include "zdm/frontend.h"
 #include "zdm/pgtree.h"
+#include "zdm/pgwrap.h"
 
 #define MAX_BODY_DEPTH 4
 
@@ -912,42 +912,41 @@ static void plpgsql_body(struct pg_ctx *c, const char *create_function_sql, size
 	pg_query_free_plpgsql_parse_result(r);
 }
 
-/*
- * The parse tree of sql (len bytes): read from pg_query_parse()'s JSON
- * into tmp, or, when pgtree.c cannot read that exactly, unpacked from
- * pg_query_parse_protobuf() into *owned, which the caller then frees with
- * pg_query__parse_result__free_unpacked().  NULL when sql does not parse
- * (*msg, in a, and *cursor say why and where: both when msg is not NULL)
- * or the protobuf cannot be read (*msg is then NULL).
- */
-static PgQuery__ParseResult *parse(const char *sql, size_t len, struct zdm_arena *tmp,
-				   PgQuery__ParseResult **owned, struct zdm_arena *a,
-				   const char **msg, int *cursor)
+/* Walk every statement of a parse tree (zdm_pg_parse_tap's fn). */
+static void walk_tree(const PgQuery__ParseResult *pr, void *arg)
 {
-	*owned = NULL;
-	PgQueryParseResult j = pg_query_parse(sql);
-	if (j.error) {
-		if (msg) {
-			*msg = zdm_arena_strdup(a, j.error->message ? j.error->message : "syntax error");
-			*cursor = j.error->cursorpos;
-		}
-		pg_query_free_parse_result(j);
-		return NULL;
+	struct pg_ctx *c = arg;
+	for (size_t i = 0; i < pr->n_stmts; i++)
+		walk_stmt(c, pr->stmts[i]->stmt, pr->stmts[i]->stmt_location);
+}
+
+/*
+ * Parse sql and walk its statements with c.  0 when it does not parse
+ * (*msg, in c->a, and *cursor say why and where, when msg is not NULL)
+ * or its tree cannot be read (*msg is then NULL).
+ */
+static int parse_walk(const char *sql, struct pg_ctx *c, const char **msg, int *cursor)
+{
+	PgQueryProtobufParseResult r;
+	int tapped = zdm_pg_parse_tap(sql, walk_tree, c, &r);
+	int ok = !r.error;
+	if (r.error && msg) {
+		*msg = zdm_arena_strdup(c->a, r.error->message ? r.error->message : "syntax error");
+		*cursor = r.error->cursorpos;
 	}
-	PgQuery__ParseResult *pr = NULL;
-	if (j.parse_tree)
-		pr = zdm_pgtree_read(j.parse_tree, strlen(j.parse_tree), sql, len, tmp);
-	pg_query_free_parse_result(j);
-	if (pr)
-		return pr;
-	if (msg)
-		*msg = NULL;
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
-	if (!r.error)
-		pr = *owned = pg_query__parse_result__unpack(
+	if (ok && !tapped) {
+		/* linked without the wraps: the packed tree, unpacked */
+		PgQuery__ParseResult *pr = pg_query__parse_result__unpack(
 			NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		if (pr)
+			walk_tree(pr, c);
+		else if (msg)
+			*msg = NULL;
+		ok = pr != NULL;
+		pg_query__parse_result__free_unpacked(pr, NULL);
+	}
 	pg_query_free_protobuf_parse_result(r);
-	return pr;
+	return ok;
 }
 
 /* Parse sql (not from the file: a body) and add its ops at offset off. */
@@ -955,27 +954,17 @@ static void analyse_string(struct pg_ctx *c, const char *sql, size_t off, unsign
 {
 	if (c->depth >= MAX_BODY_DEPTH)
 		return;
-	struct zdm_arena tmp = ZDM_ARENA_INIT;
-	PgQuery__ParseResult *owned;
-	size_t len = strlen(sql);
-	PgQuery__ParseResult *pr = parse(sql, len, &tmp, &owned, NULL, NULL, NULL);
-	if (pr) {
-		struct pg_ctx sub = *c;
-		sub.text = sql;
-		sub.base = 0;
-		sub.len = len;
-		sub.extra = c->extra | extra;
-		sub.depth = c->depth + 1;
-		size_t first = c->out->nops;
-		for (size_t i = 0; i < pr->n_stmts; i++)
-			walk_stmt(&sub, pr->stmts[i]->stmt, pr->stmts[i]->stmt_location);
-		/* Offsets of ops found in a body point at the body in the file. */
-		for (size_t i = first; i < c->out->nops; i++)
-			c->out->ops[i].off = off;
-	}
-	if (owned)
-		pg_query__parse_result__free_unpacked(owned, NULL);
-	zdm_arena_release(&tmp);
+	struct pg_ctx sub = *c;
+	sub.text = sql;
+	sub.base = 0;
+	sub.len = strlen(sql);
+	sub.extra = c->extra | extra;
+	sub.depth = c->depth + 1;
+	size_t first = c->out->nops;
+	parse_walk(sql, &sub, NULL, NULL);
+	/* Offsets of ops found in a body point at the body in the file. */
+	for (size_t i = first; i < c->out->nops; i++)
+		c->out->ops[i].off = off;
 }
 
 int zdm_pg_analyse(const char *text, size_t off, size_t len,
@@ -986,14 +975,14 @@ int zdm_pg_analyse(const char *text, size_t off, size_t len,
 	sql[len] = '\0';
 
 	out->parsed = 0;
-	struct zdm_arena tmp = ZDM_ARENA_INIT;
-	PgQuery__ParseResult *owned;
+	struct pg_ctx c = { text, off, len, a, out, 0, 0 };
 	const char *msg = NULL;
 	int cursor = 0;
-	PgQuery__ParseResult *pr = parse(sql, len, &tmp, &owned, a, &msg, &cursor);
-	if (!pr) {
-		zdm_arena_release(&tmp);
-		free(sql);
+	size_t first = out->nops;
+	int ok = parse_walk(sql, &c, &msg, &cursor);
+	free(sql);
+	if (!ok) {
+		out->nops = first; /* what a tree that could not be read gave */
 		if (msg) {
 			out->error = msg;
 			size_t pos = cursor > 0 ? (size_t)cursor - 1 : 0;
@@ -1004,13 +993,6 @@ int zdm_pg_analyse(const char *text, size_t off, size_t len,
 		}
 		return 0;
 	}
-	struct pg_ctx c = { text, off, len, a, out, 0, 0 };
-	for (size_t i = 0; i < pr->n_stmts; i++)
-		walk_stmt(&c, pr->stmts[i]->stmt, pr->stmts[i]->stmt_location);
-	if (owned)
-		pg_query__parse_result__free_unpacked(owned, NULL);
-	zdm_arena_release(&tmp);
-	free(sql);
 	out->parsed = 1;
 	return 1;
 }

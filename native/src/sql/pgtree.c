@@ -1,29 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pgtree.c - libpg_query's JSON parse tree read into its protobuf-c structs.
+ * pgtree.c - the queries of a PL/pgSQL body, read from libpg_query's JSON.
  *
- * pg_query_parse_protobuf() spends most of its time in protobuf-c, not in
- * the parser: packing (and our unpacking, then freeing) walks every field
- * of every message descriptor, and PgQuery__Node, a oneof of some 250
- * node types, is on every level of the tree.  Measured with callgrind on
- * the bench's mix: packing, unpacking and freeing were 3/4 of zdm lint's
- * instructions, the parser itself 6 %.  pg_query_parse() writes the same
- * tree as JSON at a quarter of that cost, so we read that JSON straight
- * into the same PgQuery__* structs, driven by the same protobuf-c
- * descriptors, into an arena: pg.c walks the structs as before, and
- * freeing is dropping the arena.
- *
- * The JSON is libpg_query's mapping of pg_query.proto: a Node is
- * {"TypeName": {...}}, keyed by the message's name; a field's key is its
- * json_name ("typeName" for type_name), which we match ignoring '_' and
- * case; zero values, false and empty strings are left out, as protobuf
- * leaves them out.  One known loss: libpg_query 15's JSON writer drops an
- * Integer's negative value ({} for -3).  An A_Const whose ival reads 0
- * but whose text starts with '-', and a bare Integer node that reads 0,
- * make the read fail, as does anything else unexpected: the caller then
- * parses that statement the protobuf way.
+ * pg_query_parse_plpgsql() gives a function's statements only as JSON.
+ * We walk that text for the few strings we need (the SQL of each
+ * PLpgSQL_stmt_execsql and PLpgSQL_stmt_dynexecute) instead of building a
+ * document tree of it.
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +17,11 @@
 
 struct rd {
 	const char *p, *end;
-	const char *sql;
-	size_t sql_len;
 	struct zdm_arena *a;
 	int depth;
 	int bad;
 };
 
-static void *message(struct rd *r, const ProtobufCMessageDescriptor *desc);
 
 static inline void ws(struct rd *r)
 {
@@ -205,313 +185,6 @@ static int boolean(struct rd *r)
 	}
 	r->bad = 1;
 	return 0;
-}
-
-/* ---- fields ------------------------------------------------------------------- */
-
-/* "typeName" names the field type_name: equal ignoring '_' and ASCII case. */
-static inline int name_eq(const char *k, size_t kn, const char *f)
-{
-	size_t i = 0;
-	/* most keys are the field's name as is */
-	while (i < kn && k[i] == f[i])
-		i++;
-	if (i == kn && f[i] == '\0')
-		return 1;
-	i = 0;
-	for (;;) {
-		while (i < kn && k[i] == '_')
-			i++;
-		while (*f == '_')
-			f++;
-		if (i == kn)
-			return *f == '\0';
-		if (!*f || (k[i] | 0x20) != (*f | 0x20))
-			return 0;
-		i++;
-		f++;
-	}
-}
-
-/* The field named k; JSON keys come in field order, so look from *hint on. */
-static const ProtobufCFieldDescriptor *field_of(const ProtobufCMessageDescriptor *desc,
-						const char *k, size_t kn, unsigned *hint)
-{
-	unsigned n = desc->n_fields;
-	for (unsigned j = 0; j < n; j++) {
-		unsigned i = (*hint + j) % n;
-		if (name_eq(k, kn, desc->fields[i].name)) {
-			*hint = i + 1;
-			return &desc->fields[i];
-		}
-	}
-	return NULL;
-}
-
-static size_t elt_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
-	}
-}
-
-/* One value of field f's type into dst. */
-static void value(struct rd *r, const ProtobufCFieldDescriptor *f, void *dst)
-{
-	int64_t iv = 0;
-	switch (f->type) {
-	case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
-		if (!integer(r, &iv) || iv < INT32_MIN || iv > INT32_MAX)
-			r->bad = 1;
-		*(int32_t *)dst = (int32_t)iv;
-		break;
-	case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
-		if (!integer(r, &iv) || iv < 0 || iv > UINT32_MAX)
-			r->bad = 1;
-		*(uint32_t *)dst = (uint32_t)iv;
-		break;
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-		if (!integer(r, &iv))
-			r->bad = 1;
-		*(int64_t *)dst = iv;
-		break;
-	case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
-		if (!integer(r, &iv) || iv < 0)
-			r->bad = 1;
-		*(uint64_t *)dst = (uint64_t)iv;
-		break;
-	case PROTOBUF_C_TYPE_FLOAT:
-		*(float *)dst = (float)real(r);
-		break;
-	case PROTOBUF_C_TYPE_DOUBLE:
-		*(double *)dst = real(r);
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		*(protobuf_c_boolean *)dst = boolean(r);
-		break;
-	case PROTOBUF_C_TYPE_ENUM: {
-		ws(r);
-		if (r->p < r->end && *r->p == '"') {
-			const char *name = string(r);
-			const ProtobufCEnumValue *ev = name ? protobuf_c_enum_descriptor_get_value_by_name(
-				f->descriptor, name) : NULL;
-			if (!ev)
-				r->bad = 1;
-			*(int32_t *)dst = ev ? ev->value : 0;
-		} else {
-			if (!integer(r, &iv) || iv < INT32_MIN || iv > INT32_MAX)
-				r->bad = 1;
-			*(int32_t *)dst = (int32_t)iv;
-		}
-		break;
-	}
-	case PROTOBUF_C_TYPE_STRING:
-		*(char **)dst = string(r);
-		break;
-	case PROTOBUF_C_TYPE_MESSAGE:
-		*(void **)dst = message(r, f->descriptor);
-		break;
-	default: /* bytes: not in a parse tree */
-		r->bad = 1;
-		break;
-	}
-}
-
-static void repeated(struct rd *r, const ProtobufCFieldDescriptor *f, char *msg)
-{
-	size_t sz = elt_size(f->type), n = 0, cap = 0;
-	char *arr = NULL;
-	if (!eat(r, '[')) {
-		r->bad = 1;
-		return;
-	}
-	if (!eat(r, ']')) {
-		do {
-			if (n == cap) {
-				/* The arena keeps the old array: doubling wastes at most half. */
-				size_t ncap = cap ? cap * 2 : 4;
-				char *na = zdm_arena_alloc(r->a, ncap * sz);
-				if (n)
-					memcpy(na, arr, n * sz);
-				arr = na;
-				cap = ncap;
-			}
-			value(r, f, arr + n * sz);
-			n++;
-		} while (!r->bad && eat(r, ','));
-		if (!eat(r, ']'))
-			r->bad = 1;
-	}
-	*(size_t *)(msg + f->quantifier_offset) = n;
-	*(void **)(msg + f->offset) = arr;
-}
-
-/* ---- messages ------------------------------------------------------------------ */
-
-/*
- * Node's fields by the name of their message, the JSON key of a Node: an
- * open-addressed table, hashed ignoring '_' ("A_Const" is AConst).
- */
-#define NODE_SLOTS 1024 /* a power of two, over twice Node's ~250 fields */
-static const ProtobufCFieldDescriptor *node_slots[NODE_SLOTS];
-
-static const char *msg_name(const ProtobufCFieldDescriptor *f)
-{
-	return ((const ProtobufCMessageDescriptor *)f->descriptor)->short_name;
-}
-
-static unsigned name_hash(const char *k, size_t kn)
-{
-	unsigned h = 2166136261u;
-	for (size_t i = 0; i < kn; i++)
-		if (k[i] != '_')
-			h = (h ^ (unsigned char)k[i]) * 16777619u;
-	return h;
-}
-
-/* k (kn bytes) and name equal, skipping '_' in both */
-static int same_name(const char *k, size_t kn, const char *name)
-{
-	size_t i = 0;
-	for (;;) {
-		while (i < kn && k[i] == '_')
-			i++;
-		while (*name == '_')
-			name++;
-		if (i == kn)
-			return *name == '\0';
-		if (k[i] != *name)
-			return 0;
-		i++;
-		name++;
-	}
-}
-
-static void node_index(void)
-{
-	const ProtobufCMessageDescriptor *d = &pg_query__node__descriptor;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		const char *name = msg_name(f);
-		unsigned h = name_hash(name, strlen(name)) & (NODE_SLOTS - 1);
-		while (node_slots[h])
-			h = (h + 1) & (NODE_SLOTS - 1);
-		node_slots[h] = f;
-	}
-}
-
-static const ProtobufCFieldDescriptor *node_field(const char *k, size_t kn)
-{
-	unsigned h = name_hash(k, kn) & (NODE_SLOTS - 1);
-	for (; node_slots[h]; h = (h + 1) & (NODE_SLOTS - 1))
-		if (same_name(k, kn, msg_name(node_slots[h])))
-			return node_slots[h];
-	return NULL;
-}
-
-/* {"TypeName": {...}} or {} */
-static void node(struct rd *r, PgQuery__Node *m)
-{
-	const char *k;
-	size_t kn;
-	if (eat(r, '}'))
-		return;
-	const ProtobufCFieldDescriptor *f = key(r, &k, &kn) ? node_field(k, kn) : NULL;
-	if (!f) {
-		r->bad = 1;
-		return;
-	}
-	void *sub = message(r, f->descriptor);
-	*(uint32_t *)((char *)m + f->quantifier_offset) = f->id;
-	*(void **)((char *)m + f->offset) = sub;
-	/* The JSON writer leaves out a negative Integer's value. */
-	if (f->descriptor == &pg_query__integer__descriptor && sub &&
-	    ((PgQuery__Integer *)sub)->ival == 0)
-		r->bad = 1;
-	if (!eat(r, '}'))
-		r->bad = 1;
-}
-
-/* An A_Const that reads 0 but is written "-..." lost its negative value. */
-static void check_const(struct rd *r, const PgQuery__AConst *c)
-{
-	if (c->val_case != PG_QUERY__A__CONST__VAL_IVAL || !c->ival || c->ival->ival != 0)
-		return;
-	if (c->location < 0 || (size_t)c->location >= r->sql_len || r->sql[c->location] == '-')
-		r->bad = 1;
-}
-
-static void *message(struct rd *r, const ProtobufCMessageDescriptor *desc)
-{
-	if (r->bad)
-		return NULL;
-	if (++r->depth > MAX_DEPTH || !eat(r, '{')) {
-		r->bad = 1;
-		return NULL;
-	}
-	char *m = zdm_arena_alloc(r->a, desc->sizeof_message);
-	protobuf_c_message_init(desc, m);
-	if (desc == &pg_query__node__descriptor) {
-		node(r, (PgQuery__Node *)m);
-		r->depth--;
-		return m;
-	}
-	unsigned hint = 0;
-	if (!eat(r, '}')) {
-		do {
-			const char *k;
-			size_t kn;
-			const ProtobufCFieldDescriptor *f = key(r, &k, &kn) ?
-				field_of(desc, k, kn, &hint) : NULL;
-			if (!f) {
-				r->bad = 1;
-				break;
-			}
-			if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-				repeated(r, f, m);
-				continue;
-			}
-			value(r, f, m + f->offset);
-			if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-				*(uint32_t *)(m + f->quantifier_offset) = f->id;
-			else if (f->label == PROTOBUF_C_LABEL_OPTIONAL &&
-				 f->type != PROTOBUF_C_TYPE_MESSAGE && f->type != PROTOBUF_C_TYPE_STRING)
-				*(protobuf_c_boolean *)(m + f->quantifier_offset) = 1;
-		} while (!r->bad && eat(r, ','));
-		if (!r->bad && !eat(r, '}'))
-			r->bad = 1;
-	}
-	if (desc == &pg_query__a__const__descriptor)
-		check_const(r, (const PgQuery__AConst *)m);
-	r->depth--;
-	return r->bad ? NULL : m;
-}
-
-PgQuery__ParseResult *zdm_pgtree_read(const char *json, size_t len,
-				      const char *sql, size_t sql_len,
-				      struct zdm_arena *a)
-{
-	/* the linter's helper thread reads trees too */
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, node_index);
-	struct rd r = { json, json + len, sql, sql_len, a, 0, 0 };
-	PgQuery__ParseResult *pr = message(&r, &pg_query__parse_result__descriptor);
-	ws(&r);
-	if (r.bad || r.p != r.end)
-		return NULL;
-	return pr;
 }
 
 /* ---- PL/pgSQL --------------------------------------------------------------------- */
@@ -727,7 +400,7 @@ size_t zdm_pgtree_plpgsql(const char *json, size_t len, struct zdm_arena *a,
 	*out = NULL;
 	if (!zdm_utf8_valid(json, len))
 		return 0;
-	struct rd r = { json, json + len, NULL, 0, a, 0, 0 };
+	struct rd r = { json, json + len, a, 0, 0 };
 	struct qlist q = { NULL, 0, 0 };
 	skip_value(&r, 0, &q, 1);
 	ws(&r);
