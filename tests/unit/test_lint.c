@@ -5,6 +5,7 @@
  * suppression, decisions, ranges, and what it learns across files.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -125,6 +126,35 @@ Test(lint, do_blocks_and_plpgsql_bodies_are_analysed)
 	cr_expect_eq(flags("DO $$ BEGIN EXECUTE 'CREATE INDEX i ON ' || t; RAISE NOTICE 'DROP TABLE x'; END $$;",
 			   "require-concurrent-index-creation"), 0);
 	cr_expect_eq(flags("DO $$ BEGIN RAISE NOTICE 'DROP TABLE x'; END $$;", "ban-drop-table"), 0);
+}
+
+/*
+ * A body is parsed only when it holds a word that starts SQL (pg.c's
+ * sql_words): whatever the case, after a comment, a label or a
+ * semicolon, in a loop, in a nested block, the statement is still found.
+ */
+Test(lint, plpgsql_bodies_with_sql_in_any_spelling_are_analysed)
+{
+	static const struct { const char *body, *rule; } cases[] = {
+		{ "BEGIN update users SET a = 1; END", "unbatched-update" },
+		{ "DECLARE x int; BEGIN x := 1; /* c */Delete From users; END", "ban-delete-all-rows" },
+		{ "BEGIN <<l>> LOOP TRUNCATE users; EXIT; END LOOP; END", "ban-truncate" },
+		{ "DECLARE x int := 0; BEGIN BEGIN lock TABLE users; END; END", "ban-lock-table" },
+		{ "BEGIN IF true THEN NULL; ELSE vacuum full users; END IF; END", "ban-vacuum-full" },
+		{ "BEGIN\n\tcluster users;\nEND", "ban-cluster" },
+		{ "BEGIN REFRESH MATERIALIZED VIEW mv; END", "require-concurrent-refresh" },
+		{ "BEGIN reindex INDEX i; END", "require-concurrent-reindex" },
+		{ "BEGIN Execute 'DROP TABLE users'; END", "ban-drop-table" },
+		{ "BEGIN WITH d AS (SELECT 1) UPDATE users SET a = 1; END", "unbatched-update" },
+	};
+	char sql[512];
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		snprintf(sql, sizeof sql, "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql "
+			 "AS $f$ %s $f$;", cases[i].body);
+		cr_expect_eq(flags(sql, cases[i].rule), 1, "not flagged: %s", sql);
+		snprintf(sql, sizeof sql, "DO $$ %s $$;", cases[i].body);
+		cr_expect_eq(flags(sql, cases[i].rule), 1, "not flagged: %s", sql);
+	}
 }
 
 Test(lint, sql_language_function_bodies_are_analysed)
