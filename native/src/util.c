@@ -180,9 +180,16 @@ size_t zdm_utf8_put(char *o, unsigned cp)
 int zdm_utf8_valid(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	for (size_t i = 0, l; i < n; i += l)
+	for (size_t i = 0, l; i < n; i += l) {
+		/* ASCII, eight bytes at a time */
+		uint64_t x;
+		while (n - i >= 8 && (memcpy(&x, s + i, 8), (x & 0x8080808080808080ull) == 0))
+			i += 8;
+		if (i >= n)
+			break;
 		if (!(l = utf8_len(s + i, n - i)))
 			return 0;
+	}
 	return 1;
 }
 

@@ -8,7 +8,9 @@
  * guard's signal handlers are compiled out: libFuzzer's own -timeout uses
  * SIGALRM, and its crash handlers would turn a crash into a quiet
  * exit 0, so sigaction(), signal() and alarm() are stubbed out.  Answers go to /dev/null; the audit log and HOME point into the
- * scratch directory, which is also the working directory.
+ * scratch directory, which is also the working directory.  Each input is
+ * also read by guard_json_load() and by jansson: the two values must be
+ * equal (or both inputs refused).
  */
 #include <signal.h>
 #include <stdint.h>
@@ -75,6 +77,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *argv[] = { (char *)"zdm-guard", NULL };
+
+	/* guard/json.c's reader gives jansson's own value, or defers to it */
+	json_error_t e1, e2;
+	json_t *mine = guard_json_load((const char *)data, size, &e1);
+	json_t *theirs = json_loadb((const char *)data, size, 0, &e2);
+	if (!mine != !theirs || (mine && !json_equal(mine, theirs)))
+		abort();
+	json_decref(mine);
+	json_decref(theirs);
 
 	if (ftruncate(in_fd, 0) != 0 ||
 	    (size && pwrite(in_fd, data, size, 0) != (ssize_t)size) ||

@@ -11,6 +11,7 @@
  * invalid UTF-8, deep nesting, a syntax error) to json_loadb(), so that
  * every input gets jansson's own value or jansson's own error.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,44 +33,58 @@ static void ws(struct jr *r)
 		r->p++;
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Does any byte of the 8 at p need a look: '"', '\\', a control byte, or >= 0x80? */
+static inline int special8(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+	uint64_t zero = ((q - ONES) & ~q) | ((b - ONES) & ~b) | (x - ONES * 0x20);
+	return ((zero | x) & HIGHS) != 0;
+}
+
 /* A string's bytes, unescaped, into *out (malloc'd, NUL-terminated), length *n. */
 static int string(struct jr *r, char **out, size_t *n)
 {
 	if (r->p >= r->end || *r->p != '"')
 		return 0;
-	const char *s = ++r->p, *q = s;
-	int high = 0;
-	while (q < r->end && *q != '"' && *q != '\\') {
-		if ((unsigned char)*q < 0x20)
-			return 0;
-		high |= (unsigned char)*q >= 0x80;
-		q++;
-	}
-	size_t cap = (size_t)(q - s) + 1;
-	const char *e = q;
-	if (q < r->end && *q == '\\') {
-		/* unescaping never makes a string longer than its JSON form */
-		while (e < r->end && *e != '"')
-			e += *e == '\\' ? 2 : 1;
+	const char *s = ++r->p, *e = s;
+	int high = 0, esc = 0;
+	/* Find the closing quote: eight plain bytes at a time, then one. */
+	for (;;) {
+		while (r->end - e >= 8 && !special8(e))
+			e += 8;
 		if (e >= r->end)
 			return 0;
-		cap = (size_t)(e - s) + 1;
-	} else if (q >= r->end) {
-		return 0;
-	}
-	char *b = zdm_xmalloc(cap);
-	size_t k = (size_t)(q - s);
-	memcpy(b, s, k);
-	for (; q < e; q++) {
-		unsigned char ch = (unsigned char)*q;
-		if (ch != '\\') {
-			if (ch < 0x20)
-				goto fail;
-			high |= ch >= 0x80;
-			b[k++] = (char)ch;
+		unsigned char ch = (unsigned char)*e;
+		if (ch == '"')
+			break;
+		if (ch < 0x20)
+			return 0;
+		if (ch == '\\') {
+			esc = 1;
+			e += 2;   /* what follows is checked when unescaped */
 			continue;
 		}
-		q++;
+		high |= ch >= 0x80;
+		e++;
+	}
+	if (e >= r->end)
+		return 0;
+	char *b = zdm_xmalloc((size_t)(e - s) + 1);
+	size_t k = 0;
+	/* Copy the runs between escapes; unescaping never makes it longer. */
+	for (const char *q = s; q < e;) {
+		const char *bs = esc ? memchr(q, '\\', (size_t)(e - q)) : NULL;
+		const char *run_end = bs ? bs : e;
+		memcpy(b + k, q, (size_t)(run_end - q));
+		k += (size_t)(run_end - q);
+		if (!bs)
+			break;
+		q = bs + 1;
 		switch (*q) {
 		case '"': case '\\': case '/': b[k++] = *q; break;
 		case 'b': b[k++] = '\b'; break;
@@ -89,6 +104,7 @@ static int string(struct jr *r, char **out, size_t *n)
 		default:
 			goto fail;
 		}
+		q++;
 	}
 	b[k] = '\0';
 	if (high && !zdm_utf8_valid(b, k))

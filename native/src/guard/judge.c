@@ -80,16 +80,17 @@ static int tok_is(const char *text, const struct zdm_token *t, const char *kw)
 }
 
 /*
- * The first FIRST_TOKENS tokens of text (spaces and comments left out), as
+ * The first max tokens of text (spaces and comments left out), as
  * zdm_lexer_all() would give them: all that prepare() looks at, so a long
- * statement is not tokenised to its end.
+ * statement is not tokenised to its end.  Two tell most statements apart;
+ * EXPLAIN needs FIRST_TOKENS.
  */
 #define FIRST_TOKENS 17
 static size_t first_tokens(enum zdm_dialect d, const char *text, size_t len,
-			   struct zdm_token *t)
+			   struct zdm_token *t, size_t max)
 {
 	size_t n = 0, off = 0;
-	while (off < len && n < FIRST_TOKENS) {
+	while (off < len && n < max) {
 		enum zdm_tk k;
 		size_t l = zdm_lexer_token(d, text + off, len - off, 0, &k, NULL);
 		if (k != ZDM_TK_SPACE && k != ZDM_TK_COMMENT) {
@@ -131,7 +132,9 @@ static size_t prepare(struct guard *g, struct guard_sql *s, size_t **out, size_t
 		if (st->flags & ZDM_STMT_META)
 			continue;
 		(*nstmts)++;
-		nt = first_tokens(s->dialect, base, st->len, tk);
+		nt = first_tokens(s->dialect, base, st->len, tk, 2);
+		if (nt && tok_is(base, &tk[0], "explain"))
+			nt = first_tokens(s->dialect, base, st->len, tk, FIRST_TOKENS);
 		if (nt && tk[0].kind == ZDM_TK_WORD &&
 		    tk[0].len > strlen(PLACEHOLDER) &&
 		    !strncmp(base + tk[0].off, PLACEHOLDER, strlen(PLACEHOLDER))) {
