@@ -423,6 +423,60 @@ Test(lint, a_long_file_is_judged_the_same_with_the_helper_thread)
 	free(sql);
 }
 
+/* Lint dir with or without the helper thread. */
+static void lint_dir(struct run *r, const char *dir, int threads)
+{
+	struct zdm_error err;
+	if (!threads)
+		setenv("ZDM_LINT_THREADS", "1", 1);
+	start(r, ZDM_DIALECT_POSTGRES, 0);
+	unsetenv("ZDM_LINT_THREADS");
+	cr_assert_eq(zdm_lint_path(r->l, dir, &r->rep, &err), ZDM_OK, "%s", err.msg);
+}
+
+/*
+ * A directory: the helper prepares files ahead while earlier ones are
+ * judged (a long one is only split ahead, then analysed in chunks), and
+ * what each file learns from the ones before it must still hold.
+ */
+Test(lint, a_directory_is_judged_the_same_with_the_helper_thread)
+{
+	char dir[] = "/tmp/zdm-test-dir.XXXXXX", path[128];
+	cr_assert_not_null(mkdtemp(dir));
+	char *big = long_file();
+	static const char *const kinds[] = {
+		"CREATE TABLE t%d (id int);\nALTER TABLE t%d ADD CONSTRAINT c CHECK (id IS NOT NULL) NOT VALID;\n",
+		"CREATE INDEX i%d ON t%d (id);\nALTER TABLE t%d VALIDATE CONSTRAINT c;\nALTER TABLE t%d ALTER COLUMN id SET NOT NULL;\n",
+		"-- migrate:up\nALTER TABLE t%d ADD COLUMN b int NOT NULL;\n-- migrate:down\nALTER TABLE t%d DROP COLUMN b;\n",
+		"DROP INDEX i%d;\nSELEC broken %d;\nUPDATE t%d SET id = 1 WHERE 'x = %d;\n",
+		"DO $$ BEGIN EXECUTE 'ALTER TABLE t%d ALTER COLUMN id TYPE bigint'; END $$;\nTRUNCATE t%d;\n",
+	};
+	for (int i = 0; i < 120; i++) {
+		snprintf(path, sizeof path, "%s/%03d_m.sql", dir, i);
+		FILE *f = fopen(path, "w");
+		cr_assert_not_null(f);
+		if (i == 60)
+			fputs(big, f);
+		else
+			fprintf(f, kinds[i % 5], i / 5, i / 5, i / 5, i / 5);
+		fclose(f);
+	}
+	struct run one, two;
+	lint_dir(&one, dir, 0);
+	lint_dir(&two, dir, 1);
+	cr_assert_eq(one.rep.files, 120);
+	cr_assert_gt(one.rep.count, 1000);
+	same_reports(&one.rep, &two.rep);
+	for (size_t i = 0; i < one.rep.count; i++)
+		cr_assert_str_eq(one.rep.items[i].file, two.rep.items[i].file);
+	stop(&one);
+	stop(&two);
+	free(big);
+	char cmd[64];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
 Test(lint, a_split_given_by_the_caller_gives_the_same_findings)
 {
 	char *sql = long_file();
