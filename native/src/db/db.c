@@ -7,6 +7,7 @@
  * Separate from the drivers so that everything dialect-neutral (URL
  * handling, password redaction, result storage, quoting) is written once.
  */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,27 @@ void zdm_db_init_common(struct zdm_db *db, const struct zdm_db_driver *drv,
 	db->hook_ctx = NULL;
 	db->hook_interval_ms = 1000;
 	zdm_db_diag_clear(db);
+}
+
+int zdm_dl_load(struct zdm_dl_lib *lib, char *why, size_t n)
+{
+	void *h = NULL;
+	if (lib->loaded)
+		return 0;
+	for (const char *const *p = lib->names; *p && !h; p++)
+		h = dlopen(*p, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(why, n, "%s: %s", lib->hint, dlerror());
+		return -1;
+	}
+	for (const struct zdm_dl_sym *s = lib->syms; s->name; s++) {
+		if (!(*s->slot = dlsym(h, s->name))) {
+			snprintf(why, n, "%s has no %s", lib->names[0], s->name);
+			return -1;
+		}
+	}
+	lib->loaded = 1;
+	return 0;
 }
 
 void zdm_db_diag_clear(struct zdm_db *db)

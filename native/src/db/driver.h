@@ -64,6 +64,25 @@ void zdm_db_diag_clear(struct zdm_db *db);
 void zdm_rows_build(struct zdm_rows *r, size_t nrows, size_t ncols,
 		    const char *const *names, const char *const *cells);
 
+/*
+ * A client library a driver opens with dlopen(3) the first time it is
+ * needed, not at every start of zdm: names[] are tried in order, then
+ * each function of syms[] (NULL-terminated) is resolved into its slot.
+ * Loads once; 0, or -1 with why saying what is missing (hint: the Debian
+ * package to install).
+ */
+struct zdm_dl_sym {
+	const char *name;
+	void **slot;
+};
+struct zdm_dl_lib {
+	int loaded;
+	const char *const *names;
+	const char *hint;
+	const struct zdm_dl_sym *syms;
+};
+int zdm_dl_load(struct zdm_dl_lib *lib, char *why, size_t n);
+
 /* 64-bit FNV-1a, for advisory lock keys. */
 unsigned long long zdm_db_fnv1a(const char *s);
 

@@ -17,7 +17,6 @@
  * cost about 20 ms of relocations on every start of zdm, which SQLite
  * users and `zdm lint` would pay for nothing.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -42,7 +41,6 @@ struct pg_db {
 
 /* The libpq functions used here, resolved by load_libpq(). */
 static struct {
-	int loaded;
 	__typeof__(PQconnectdb) *p_PQconnectdb;
 	__typeof__(PQstatus) *p_PQstatus;
 	__typeof__(PQerrorMessage) *p_PQerrorMessage;
@@ -96,48 +94,42 @@ static struct {
 #define PQcmdTuples (lpq.p_PQcmdTuples)
 #define PQbackendPID (lpq.p_PQbackendPID)
 
+static const struct zdm_dl_sym lpq_syms[] = {
+	{ "PQconnectdb", (void **)&lpq.p_PQconnectdb },
+	{ "PQstatus", (void **)&lpq.p_PQstatus },
+	{ "PQerrorMessage", (void **)&lpq.p_PQerrorMessage },
+	{ "PQfinish", (void **)&lpq.p_PQfinish },
+	{ "PQsetNoticeProcessor", (void **)&lpq.p_PQsetNoticeProcessor },
+	{ "PQuser", (void **)&lpq.p_PQuser },
+	{ "PQhost", (void **)&lpq.p_PQhost },
+	{ "PQport", (void **)&lpq.p_PQport },
+	{ "PQdb", (void **)&lpq.p_PQdb },
+	{ "PQresultErrorField", (void **)&lpq.p_PQresultErrorField },
+	{ "PQntuples", (void **)&lpq.p_PQntuples },
+	{ "PQnfields", (void **)&lpq.p_PQnfields },
+	{ "PQfname", (void **)&lpq.p_PQfname },
+	{ "PQgetisnull", (void **)&lpq.p_PQgetisnull },
+	{ "PQgetvalue", (void **)&lpq.p_PQgetvalue },
+	{ "PQexecParams", (void **)&lpq.p_PQexecParams },
+	{ "PQresultStatus", (void **)&lpq.p_PQresultStatus },
+	{ "PQclear", (void **)&lpq.p_PQclear },
+	{ "PQsendQueryParams", (void **)&lpq.p_PQsendQueryParams },
+	{ "PQisBusy", (void **)&lpq.p_PQisBusy },
+	{ "PQsocket", (void **)&lpq.p_PQsocket },
+	{ "PQconsumeInput", (void **)&lpq.p_PQconsumeInput },
+	{ "PQgetResult", (void **)&lpq.p_PQgetResult },
+	{ "PQcmdTuples", (void **)&lpq.p_PQcmdTuples },
+	{ "PQbackendPID", (void **)&lpq.p_PQbackendPID },
+	{ NULL, NULL }
+};
+
+static const char *const lpq_names[] = { "libpq.so.5", "libpq.so", NULL };
+static struct zdm_dl_lib lpq_lib = { 0, lpq_names,
+	"PostgreSQL support needs libpq (Debian: libpq5)", lpq_syms };
+
 static int load_libpq(char *why, size_t n)
 {
-	static const char *const names[] = { "libpq.so.5", "libpq.so", NULL };
-	void *h = NULL;
-	if (lpq.loaded)
-		return 0;
-	for (const char *const *p = names; *p && !h; p++)
-		h = dlopen(*p, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(why, n, "PostgreSQL support needs libpq (Debian: libpq5): %s", dlerror());
-		return -1;
-	}
-#define LOAD(f) if (!(*(void **)&lpq.p_##f = dlsym(h, #f))) { \
-		snprintf(why, n, "libpq has no %s", #f); return -1; }
-	LOAD(PQconnectdb)
-	LOAD(PQstatus)
-	LOAD(PQerrorMessage)
-	LOAD(PQfinish)
-	LOAD(PQsetNoticeProcessor)
-	LOAD(PQuser)
-	LOAD(PQhost)
-	LOAD(PQport)
-	LOAD(PQdb)
-	LOAD(PQresultErrorField)
-	LOAD(PQntuples)
-	LOAD(PQnfields)
-	LOAD(PQfname)
-	LOAD(PQgetisnull)
-	LOAD(PQgetvalue)
-	LOAD(PQexecParams)
-	LOAD(PQresultStatus)
-	LOAD(PQclear)
-	LOAD(PQsendQueryParams)
-	LOAD(PQisBusy)
-	LOAD(PQsocket)
-	LOAD(PQconsumeInput)
-	LOAD(PQgetResult)
-	LOAD(PQcmdTuples)
-	LOAD(PQbackendPID)
-#undef LOAD
-	lpq.loaded = 1;
-	return 0;
+	return zdm_dl_load(&lpq_lib, why, n);
 }
 
 static size_t accepts(const char *url)
