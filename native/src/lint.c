@@ -899,9 +899,8 @@ static size_t dbmate_sections(const char *text, size_t len, struct section out[2
 	size_t n = 0;
 	size_t i = 0;
 	while (i < len) {
-		size_t eol = i;
-		while (eol < len && text[eol] != '\n')
-			eol++;
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t eol = nl ? (size_t)(nl - text) : len;
 		size_t j = i;
 		while (j < eol && is_blank(text[j]))
 			j++;
@@ -994,12 +993,16 @@ static int judged(const struct zdm_source *src, const struct zdm_stmt *st)
 {
 	if (!src->ranges)
 		return 1;
-	for (size_t i = 0; i + 1 < src->nranges * 2; i += 2) {
-		size_t a = src->ranges[i], b = src->ranges[i + 1];
-		if (st->off < b && a < st->end + 1)
-			return 1;
+	/* the first range ending after st starts (ranges ascend: lint.h) */
+	size_t lo = 0, hi = src->nranges;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (src->ranges[2 * mid + 1] <= st->off)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return 0;
+	return lo < src->nranges && src->ranges[2 * lo] < st->end + 1;
 }
 
 /* Resolve the pending findings of one statement into the report. */

@@ -79,8 +79,9 @@ struct zdm_source {
 	int txn;                 /* -1: decide from the file's format; 0: each
 	                            statement on its own (psql -f); 1: the whole
 	                            text is one transaction (psql -c "a; b") */
-	const size_t *ranges;    /* pairs [start, end): judge only statements
-	                            overlapping them; NULL judges all */
+	const size_t *ranges;    /* pairs [start, end), ascending and apart:
+	                            judge only statements overlapping them;
+	                            NULL judges all */
 	size_t nranges;
 	int first_line;          /* line of text[0] in the real file; 0 means 1 */
 };

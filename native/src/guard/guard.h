@@ -41,7 +41,7 @@ struct guard_sql {
 	int txn;                    /* as struct zdm_source.txn; 2: one transaction
 	                               when there are several statements (psql -c) */
 	int first_line;
-	const size_t *ranges;       /* judge only these (pairs); NULL: all */
+	const size_t *ranges;       /* judge only these (pairs, ascending); NULL: all */
 	size_t nranges;
 	const char *display;        /* shown instead of the statement, or NULL */
 	const char **vars;          /* placeholder zdm_var_N stands for vars[N-1],

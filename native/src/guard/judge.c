@@ -110,7 +110,7 @@ static size_t first_tokens(enum zdm_dialect d, const char *text, size_t len,
  */
 static size_t prepare(struct guard *g, struct guard_sql *s, size_t **out, size_t *nstmts)
 {
-	size_t i, n = 0, *r;
+	size_t i, n = 0, *r, next_range = 0;
 	int excluded = 0;
 
 	if (!s->stmts) {
@@ -181,13 +181,11 @@ static size_t prepare(struct guard *g, struct guard_sql *s, size_t **out, size_t
 			continue;
 		}
 		if (s->ranges) {
-			/* keep only statements the caller asked about */
-			int hit = 0;
-			for (k = 0; k < s->nranges; k++)
-				if (s->ranges[2 * k] < st->off + (st->len ? st->len : 1) &&
-				    st->off < s->ranges[2 * k + 1])
-					hit = 1;
-			if (!hit)
+			/* keep only statements the caller asked about; both ascend */
+			while (next_range < s->nranges && s->ranges[2 * next_range + 1] <= st->off)
+				next_range++;
+			if (next_range == s->nranges ||
+			    s->ranges[2 * next_range] >= st->off + (st->len ? st->len : 1))
 				continue;
 		}
 		r[2 * n] = st->off;
