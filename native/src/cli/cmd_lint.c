@@ -58,7 +58,7 @@ struct out {
 	int show_allowed;
 	size_t n[4];        /* text: findings by decision */
 	FILE *body;         /* json: the findings, until the counts are known */
-	struct zdm_buf b;   /* json: findings not yet written to body */
+	struct zdm_buf b;   /* findings not yet written (json: to body) */
 	int first;          /* json: no finding written yet */
 };
 
@@ -94,45 +94,6 @@ static const char *page_dir(void)
 	return dir;
 }
 
-static void text_findings(const struct zdm_report *r, struct out *o)
-{
-	int c = cli_color(stdout), show_allowed = o->show_allowed;
-	const char *reset = c ? "\033[0m" : "", *dim = c ? "\033[2m" : "";
-	size_t *n = o->n;
-	for (size_t i = 0; i < r->count; i++) {
-		const struct zdm_finding *f = &r->items[i];
-		if (f->allowed && !show_allowed)
-			continue;
-		if (!f->allowed)
-			n[f->decision]++;
-		printf("%s:%d:%d: %s%s%s %s: %s%s\n", f->file, f->line, f->col,
-		       color(c, f->decision), zdm_decision_name(f->decision), reset,
-		       f->rule->id, f->message, f->allowed ? " (allowed)" : "");
-		if (f->statement && *f->statement)
-			printf("  %s%s%s\n", dim, f->statement, reset);
-		if (f->allowed)
-			printf("  allowed: %s\n", f->allow_reason ? f->allow_reason : "");
-		printf("  help: %s\n", f->rule->help);
-		if (f->rule->fix)
-			printf("  fix:  %s\n", f->rule->fix);
-		if (zdm_page_find(f->rule->id))
-			printf("  see:  zdm explain %s (%s%s.md)\n", f->rule->id, page_dir(),
-			       f->rule->id);
-	}
-}
-
-static void text_summary(const struct zdm_report *r, const struct out *o)
-{
-	const size_t *n = o->n;
-	printf("%zu file%s, %zu statement%s: %zu deny, %zu ask, %zu warn",
-	       r->files, r->files == 1 ? "" : "s", r->statements,
-	       r->statements == 1 ? "" : "s", n[ZDM_DECISION_DENY], n[ZDM_DECISION_ASK],
-	       n[ZDM_DECISION_WARN]);
-	if (r->parse_errors)
-		printf(" (%zu did not parse)", r->parse_errors);
-	putchar('\n');
-}
-
 /* %d without printf, which costs more than the rest of a finding. */
 static void add_int(struct zdm_buf *b, int v)
 {
@@ -145,6 +106,63 @@ static void add_int(struct zdm_buf *b, int v)
 	if (v < 0)
 		d[sizeof d - 1 - n++] = '-';
 	zdm_buf_add(b, d + sizeof d - n, n);
+}
+
+/* Several strings, one after the other. */
+static void add_strs(struct zdm_buf *b, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		zdm_buf_adds(b, v[i]);
+}
+#define ADD(b, ...) add_strs(b, (const char *const[]){ __VA_ARGS__ }, \
+			     sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
+
+/* Built in o->b and written once a file: printf was a tenth of a lint's CPU. */
+static void text_findings(const struct zdm_report *r, struct out *o)
+{
+	int c = cli_color(stdout), show_allowed = o->show_allowed;
+	const char *reset = c ? "\033[0m" : "", *dim = c ? "\033[2m" : "";
+	size_t *n = o->n;
+	struct zdm_buf *b = &o->b;
+	for (size_t i = 0; i < r->count; i++) {
+		const struct zdm_finding *f = &r->items[i];
+		if (f->allowed && !show_allowed)
+			continue;
+		if (!f->allowed)
+			n[f->decision]++;
+		zdm_buf_adds(b, f->file);
+		zdm_buf_addc(b, ':');
+		add_int(b, f->line);
+		zdm_buf_addc(b, ':');
+		add_int(b, f->col);
+		ADD(b, ": ", color(c, f->decision), zdm_decision_name(f->decision), reset, " ",
+		    f->rule->id, ": ", f->message, f->allowed ? " (allowed)\n" : "\n");
+		if (f->statement && *f->statement)
+			ADD(b, "  ", dim, f->statement, reset, "\n");
+		if (f->allowed)
+			ADD(b, "  allowed: ", f->allow_reason ? f->allow_reason : "", "\n");
+		ADD(b, "  help: ", f->rule->help, "\n");
+		if (f->rule->fix)
+			ADD(b, "  fix:  ", f->rule->fix, "\n");
+		if (zdm_page_find(f->rule->id))
+			ADD(b, "  see:  zdm explain ", f->rule->id, " (", page_dir(), f->rule->id,
+			    ".md)\n");
+	}
+	if (b->len)
+		fwrite(b->data, 1, b->len, stdout);
+	zdm_buf_reset(b);
+}
+
+static void text_summary(const struct zdm_report *r, const struct out *o)
+{
+	const size_t *n = o->n;
+	printf("%zu file%s, %zu statement%s: %zu deny, %zu ask, %zu warn",
+	       r->files, r->files == 1 ? "" : "s", r->statements,
+	       r->statements == 1 ? "" : "s", n[ZDM_DECISION_DENY], n[ZDM_DECISION_ASK],
+	       n[ZDM_DECISION_WARN]);
+	if (r->parse_errors)
+		printf(" (%zu did not parse)", r->parse_errors);
+	putchar('\n');
 }
 
 /* Strings go through zdm_buf_add_json_str: invalid UTF-8 becomes U+FFFD. */
