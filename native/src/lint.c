@@ -215,11 +215,13 @@ struct helper {
 
 /*
  * The files of a directory, in order.  The helper prepares files ahead
- * of the one being judged (items[judging]), at most AHEAD of them, which
- * bounds the memory held; next is the first not yet claimed.
+ * of the one being judged, at most AHEAD of them (each up to the file
+ * size limit, with fewer than PAR_MIN statements a section analysed);
+ * next is the first not yet claimed.
  */
 #define AHEAD 8
 struct file_queue {
+	enum zdm_dialect d;
 	char **paths;
 	struct prepared slot[AHEAD]; /* file j in slot[j % AHEAD] */
 	size_t n, next, judging;
@@ -285,8 +287,9 @@ static void *helper_main(void *arg)
 		if (h->state != H_JOB) {
 			/* the next file of the directory */
 			struct prepared *p = claim(h->q, h->q->next++);
+			enum zdm_dialect d = h->q->d;
 			pthread_mutex_unlock(&h->mu);
-			prepare(h->d, p);
+			prepare(d, p);
 			pthread_mutex_lock(&h->mu);
 			p->state = P_READY;
 			pthread_cond_broadcast(&h->done);
@@ -1668,8 +1671,9 @@ static enum zdm_status lint_file(struct zdm_linter *l, const char *path,
 /*
  * Read, split and analyse a file, as lint_file() and run_section() would,
  * into p: what judging it needs but the linter's state.  Reads nothing
- * but the file (the helper thread runs it).  A long file is only split:
- * run_section() analyses it in chunks, with the helper, as always.
+ * but the file (the helper thread runs it).  A section of PAR_MIN
+ * statements or more is only split: run_section() analyses it in chunks,
+ * with the helper, as always, so the memory held stays bounded.
  */
 static void prepare(enum zdm_dialect d, struct prepared *p)
 {
@@ -1681,16 +1685,14 @@ static void prepare(enum zdm_dialect d, struct prepared *p)
 	memset(&c, 0, sizeof c);
 	c.src = &src;
 	p->nsec = file_sections(&src, p->path, p->secs);
-	size_t total = 0;
 	for (size_t i = 0; i < p->nsec; i++) {
 		p->ps[i].list = (struct zdm_stmt_list)ZDM_STMT_LIST_INIT;
 		split_section(&c, d, &p->secs[i], &p->ps[i].list, &p->ps[i].serr);
-		total += p->ps[i].list.count;
 	}
-	if (total >= PAR_MIN)
-		return;
 	for (size_t i = 0; i < p->nsec; i++) {
 		struct prepared_sec *ps = &p->ps[i];
+		if (ps->list.count >= PAR_MIN)
+			continue;   /* run_section's chunks: memory does not grow with it */
 		ps->recs = zdm_xcalloc(ps->list.count ? ps->list.count : 1, sizeof(*ps->recs));
 		for (size_t k = 0; k < ps->list.count; k++) {
 			struct stmt_rec *r = &ps->recs[k];
@@ -1768,8 +1770,8 @@ static enum zdm_status lint_files(struct zdm_linter *l, char **paths, size_t n,
 		CPU_SET(h->cpu, &here);
 		pinned = sched_setaffinity(0, sizeof here, &here) == 0;
 	}
+	q->d = d;
 	pthread_mutex_lock(&h->mu);
-	h->d = d;
 	h->q = q;
 	size_t i;
 	for (i = 0; !s && i < n; i++) {

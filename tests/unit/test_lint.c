@@ -157,6 +157,15 @@ Test(lint, plpgsql_bodies_with_sql_in_any_spelling_are_analysed)
 	}
 }
 
+/* libpg_query's PL/pgSQL parser asserts a body: none must reach it */
+Test(lint, a_plpgsql_function_without_a_body_is_no_crash)
+{
+	cr_expect_eq(flags("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql;\n"
+			   "CREATE INDEX i ON users (a);", "require-concurrent-index-creation"), 1);
+	cr_expect_eq(flags("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql RETURN 1;\n"
+			   "CREATE INDEX i ON users (a);", "require-concurrent-index-creation"), 1);
+}
+
 Test(lint, sql_language_function_bodies_are_analysed)
 {
 	cr_expect_eq(flags("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'DELETE FROM users';",

@@ -120,6 +120,26 @@ Test(pgwrap, taps_nest)
 	pg_query_free_protobuf_parse_result(p);
 }
 
+/* A plain libpg_query parse inside fn packs as usual, and the outer one not. */
+static void plain_fn(const PgQuery__ParseResult *tree, void *arg)
+{
+	PgQueryProtobufParseResult *inner = arg;
+	*inner = pg_query_parse_protobuf("SELECT 1; SELECT 2");
+	cr_expect_eq(tree->n_stmts, 1);
+}
+
+Test(pgwrap, a_plain_parse_inside_a_tap_is_packed)
+{
+	PgQueryProtobufParseResult inner, ref = pg_query_parse_protobuf("SELECT 1; SELECT 2"), r;
+	cr_assert_eq(zdm_pg_parse_tap("UPDATE t SET a = 1", plain_fn, &inner, &r), 1);
+	cr_expect_eq(r.parse_tree.len, 0);
+	cr_assert_eq(inner.parse_tree.len, ref.parse_tree.len);
+	cr_expect_eq(memcmp(inner.parse_tree.data, ref.parse_tree.data, ref.parse_tree.len), 0);
+	pg_query_free_protobuf_parse_result(inner);
+	pg_query_free_protobuf_parse_result(ref);
+	pg_query_free_protobuf_parse_result(r);
+}
+
 static size_t check_file(const char *path)  /* statements that parse */
 {
 	char *text;

@@ -110,7 +110,8 @@ int zdm_dl_load(struct zdm_dl_lib *lib, char *why, size_t n)
 	}
 	for (const struct zdm_dl_sym *s = lib->syms; s->name; s++) {
 		if (!(*s->slot = dlsym(h, s->name))) {
-			snprintf(why, n, "%s has no %s", lib->names[0], s->name);
+			snprintf(why, n, "%s has no %s (too old?)", lib->names[0], s->name);
+			dlclose(h);
 			return -1;
 		}
 	}

@@ -185,8 +185,9 @@ static int make_parent(const char *path)
 static enum zdm_status sq_open(const char *url, struct zdm_db **out,
 			       struct zdm_error *err)
 {
-	if (load_sqlite(err))
-		return err->code;
+	enum zdm_status ls = load_sqlite(err);
+	if (ls)
+		return ls;
 	struct sqlite_db *db = zdm_xcalloc(1, sizeof(*db));
 	zdm_db_init_common(&db->base, &zdm_db_sqlite_driver, url);
 	db->lock_fd = -1;

@@ -65,6 +65,8 @@ static int string(struct jr *r, char **out, size_t *n)
 		if (ch < 0x20)
 			return 0;
 		if (ch == '\\') {
+			if (r->end - e < 2)
+				return 0;
 			esc = 1;
 			e += 2;   /* what follows is checked when unescaped */
 			continue;

@@ -585,7 +585,7 @@ static void plpgsql_body(struct pg_ctx *c, const char *create_function_sql, size
  * statement for) and of EXECUTE, lowercase and sorted.
  */
 static const char *const sql_words[] = {
-	"abort", "alter", "analyze", "call", "checkpoint", "cluster", "comment",
+	"abort", "alter", "analyse", "analyze", "call", "checkpoint", "cluster", "comment",
 	"copy", "create", "deallocate", "delete", "discard", "do", "drop",
 	"execute", "explain", "grant", "import", "insert", "listen", "load",
 	"lock", "merge", "notify", "prepare", "reassign", "refresh", "reindex",
@@ -654,7 +654,9 @@ static void create_function(struct pg_ctx *c, const PgQuery__CreateFunctionStmt 
 		const PgQuery__Node *as = defelem_arg(s->options, s->n_options, "as");
 		if (as && as->node_case == PG_QUERY__NODE__NODE_LIST && as->list->n_items)
 			as = as->list->items[0];
-		if (node_str(as) && !body_may_run_sql(node_str(as)))
+		/* no body (LANGUAGE plpgsql alone): libpg_query's PL/pgSQL
+		 * parser asserts one, and there is nothing to analyse */
+		if (!node_str(as) || !body_may_run_sql(node_str(as)))
 			return;
 		/* The statement itself is the CREATE FUNCTION libpg_query wants. */
 		char *sql = zdm_arena_strndup(c->a, c->text + c->base, c->len);

@@ -21,6 +21,12 @@
  *    %s, %%) are copied straight into the buffer; any other goes the
  *    original way, through appendStringInfoVA().
  *
+ * A tap nests: fn may parse a body (zdm_pg_parse_tap again), which
+ * enters and leaves a memory context of its own; pg_query's leaving
+ * switches to its top context, not the outer one, which is harmless
+ * because libpg_query allocates nothing between sizing and returning
+ * (15-4.0.0; an assert-enabled build would object to the nesting).
+ *
  * A binary linked without the wraps still works: zdm_pg_parse_tap() then
  * says the tree did not come, and the caller unpacks the bytes.
  * The StringInfo layout below is PostgreSQL's (lib/stringinfo.h, the same
@@ -41,6 +47,7 @@
 struct tap {
 	void (*fn)(const PgQuery__ParseResult *tree, void *arg);
 	void *arg;
+	const PgQuery__ParseResult *tree;  /* the one handed to fn */
 	int fired, packed;
 };
 
@@ -56,14 +63,19 @@ size_t __wrap_pg_query__parse_result__get_packed_size(const PgQuery__ParseResult
 	if (!t || t->fired)
 		return protobuf_c_message_get_packed_size(&m->base);
 	t->fired = 1;
+	t->tree = m;
+	/* Parses inside fn are their own: a plain pg_query_parse_protobuf()
+	 * there packs as usual, a zdm_pg_parse_tap() sets its own tap. */
+	cur_tap = NULL;
 	t->fn(m, t->arg);
+	cur_tap = t;
 	return 0;
 }
 
 size_t __wrap_pg_query__parse_result__pack(const PgQuery__ParseResult *m, uint8_t *out)
 {
 	struct tap *t = cur_tap;
-	if (t && t->fired && !t->packed) {
+	if (t && t->fired && !t->packed && m == t->tree) {
 		t->packed = 1;
 		return 0;
 	}
@@ -73,7 +85,7 @@ size_t __wrap_pg_query__parse_result__pack(const PgQuery__ParseResult *m, uint8_
 int zdm_pg_parse_tap(const char *sql, void (*fn)(const PgQuery__ParseResult *tree, void *arg),
 		     void *arg, PgQueryProtobufParseResult *r)
 {
-	struct tap t = { fn, arg, 0, 0 }, *outer = cur_tap;
+	struct tap t = { fn, arg, NULL, 0, 0 }, *outer = cur_tap;
 	cur_tap = &t;
 	*r = pg_query_parse_protobuf(sql);
 	cur_tap = outer;
