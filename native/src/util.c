@@ -177,6 +177,19 @@ size_t zdm_utf8_put(char *o, unsigned cp)
 	return 4;
 }
 
+size_t zdm_fmt_long(char *o, long v)
+{
+	char b[24], *e = b + sizeof(b), *p = e;
+	unsigned long u = v >= 0 ? (unsigned long)v : 0UL - (unsigned long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	memcpy(o, p, (size_t)(e - p));
+	return (size_t)(e - p);
+}
+
 int zdm_utf8_valid(const void *p, size_t n)
 {
 	const unsigned char *s = p;

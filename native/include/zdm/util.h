@@ -36,6 +36,9 @@ void zdm_buf_add_json_str(struct zdm_buf *b, const char *s, size_t n);
 int zdm_hex4(const char *p, unsigned *out);
 /* Code point cp (at most U+10FFFF) as UTF-8 at o (room for 4 bytes); its length. */
 size_t zdm_utf8_put(char *o, unsigned cp);
+
+/* v in decimal at o (at most 20 bytes, no NUL); returns how many. */
+size_t zdm_fmt_long(char *o, long v);
 /* Is s[0..n) valid UTF-8 as jansson checks it (no overlongs, surrogates, > U+10FFFF)? */
 int zdm_utf8_valid(const void *s, size_t n);
 void zdm_buf_reset(struct zdm_buf *b);

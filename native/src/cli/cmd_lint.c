@@ -97,15 +97,8 @@ static const char *page_dir(void)
 /* %d without printf, which costs more than the rest of a finding. */
 static void add_int(struct zdm_buf *b, int v)
 {
-	char d[16];
-	size_t n = 0;
-	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-	do
-		d[sizeof d - 1 - n++] = (char)('0' + u % 10);
-	while ((u /= 10) && n < sizeof d - 1);
-	if (v < 0)
-		d[sizeof d - 1 - n++] = '-';
-	zdm_buf_add(b, d + sizeof d - n, n);
+	char d[24];
+	zdm_buf_add(b, d, zdm_fmt_long(d, v));
 }
 
 /* Several strings, one after the other. */

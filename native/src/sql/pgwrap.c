@@ -41,6 +41,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "zdm/pgwrap.h"
+#include "zdm/util.h"
 
 /* ---- the tree, unpacked ---------------------------------------------------------- */
 
@@ -114,19 +115,6 @@ static inline void room(struct pg_stringinfo *str, size_t n)
 		enlargeStringInfo(str, (int)n);
 }
 
-static inline char *put_int(char *o, long v, int is_unsigned)
-{
-	char b[24], *e = b + sizeof(b), *p = e;
-	unsigned long u = is_unsigned || v >= 0 ? (unsigned long)v : 0UL - (unsigned long)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (!is_unsigned && v < 0)
-		*--p = '-';
-	memcpy(o, p, (size_t)(e - p));
-	return o + (e - p);
-}
-
 /*
  * Write fmt's text and its simple conversions; 0 (and nothing written)
  * when fmt has another one.  Room is made for the rest of the format plus
@@ -146,10 +134,10 @@ static int simple(struct pg_stringinfo *str, const char *fmt, va_list ap)
 		p = pc + 2;
 		switch (pc[1]) {
 		case 'd':
-			o = put_int(o, va_arg(ap, int), 0);
+			o += zdm_fmt_long(o, va_arg(ap, int));
 			break;
 		case 'u':
-			o = put_int(o, (long)va_arg(ap, unsigned int), 1);
+			o += zdm_fmt_long(o, (long)va_arg(ap, unsigned int));
 			break;
 		case 'c':
 			*o++ = (char)va_arg(ap, int);
@@ -160,7 +148,7 @@ static int simple(struct pg_stringinfo *str, const char *fmt, va_list ap)
 		case 'l':
 			if (pc[2] == 'd') {
 				p++;
-				o = put_int(o, va_arg(ap, long), 0);
+				o += zdm_fmt_long(o, va_arg(ap, long));
 				break;
 			}
 			/* fall through */
