@@ -650,25 +650,21 @@ static void do_block(struct pg_ctx *c, const PgQuery__DoStmt *s, size_t at)
 static void create_function(struct pg_ctx *c, const PgQuery__CreateFunctionStmt *s, size_t at)
 {
 	const char *lang = node_str(defelem_arg(s->options, s->n_options, "language"));
-	if (lang && strcmp(lang, "plpgsql") == 0) {
-		const PgQuery__Node *as = defelem_arg(s->options, s->n_options, "as");
-		if (as && as->node_case == PG_QUERY__NODE__NODE_LIST && as->list->n_items)
-			as = as->list->items[0];
-		/* no body (LANGUAGE plpgsql alone): libpg_query's PL/pgSQL
-		 * parser asserts one, and there is nothing to analyse */
-		if (!node_str(as) || !body_may_run_sql(node_str(as)))
-			return;
+	/* the body: AS 'text' (a list, whose first item it is) */
+	const PgQuery__Node *as = defelem_arg(s->options, s->n_options, "as");
+	if (as && as->node_case == PG_QUERY__NODE__NODE_LIST && as->list->n_items)
+		as = as->list->items[0];
+	const char *body = node_str(as);
+	/* no body (LANGUAGE plpgsql alone): libpg_query's PL/pgSQL parser
+	 * asserts one, and there is nothing to analyse */
+	if (!lang || !body)
+		return;
+	if (strcmp(lang, "plpgsql") == 0 && body_may_run_sql(body)) {
 		/* The statement itself is the CREATE FUNCTION libpg_query wants. */
 		char *sql = zdm_arena_strndup(c->a, c->text + c->base, c->len);
 		plpgsql_body(c, sql, at);
-		return;
-	}
-	if (lang && strcmp(lang, "sql") == 0) {
-		const PgQuery__Node *as = defelem_arg(s->options, s->n_options, "as");
-		if (as && as->node_case == PG_QUERY__NODE__NODE_LIST && as->list->n_items)
-			as = as->list->items[0];
-		if (node_str(as))
-			analyse_string(c, node_str(as), at, ZDM_F_IN_BODY);
+	} else if (strcmp(lang, "sql") == 0) {
+		analyse_string(c, body, at, ZDM_F_IN_BODY);
 	}
 }
 
@@ -1039,11 +1035,9 @@ int zdm_pg_analyse(const char *text, size_t off, size_t len,
 	struct pg_ctx c = { text, off, len, a, out, 0, 0 };
 	const char *msg = NULL;
 	int cursor = 0;
-	size_t first = out->nops;
 	int ok = parse_walk(sql, &c, &msg, &cursor);
 	free(sql);
 	if (!ok) {
-		out->nops = first; /* what a tree that could not be read gave */
 		if (msg) {
 			out->error = msg;
 			size_t pos = cursor > 0 ? (size_t)cursor - 1 : 0;
