@@ -229,13 +229,21 @@ struct file_queue {
 
 static void prepare(enum zdm_dialect d, struct prepared *p);
 
-/* File j's slot, claimed (under the helper's mutex). */
-static struct prepared *claim(struct file_queue *q, size_t j)
+/*
+ * Claim the next file, prepare it with the mutex released, and mark it
+ * ready: either thread, called and returning with h->mu held.
+ */
+static void prepare_next(struct helper *h, struct file_queue *q)
 {
-	struct prepared *p = &q->slot[j % AHEAD];
-	p->path = q->paths[j];
+	struct prepared *p = &q->slot[q->next % AHEAD];
+	enum zdm_dialect d = q->d;
+	p->path = q->paths[q->next++];
 	p->state = P_CLAIMED;
-	return p;
+	pthread_mutex_unlock(&h->mu);
+	prepare(d, p);
+	pthread_mutex_lock(&h->mu);
+	p->state = P_READY;
+	pthread_cond_broadcast(&h->done);
 }
 
 static int file_work(const struct helper *h)
@@ -285,14 +293,7 @@ static void *helper_main(void *arg)
 		if (h->state == H_QUIT)
 			break;
 		if (h->state != H_JOB) {
-			/* the next file of the directory */
-			struct prepared *p = claim(h->q, h->q->next++);
-			enum zdm_dialect d = h->q->d;
-			pthread_mutex_unlock(&h->mu);
-			prepare(d, p);
-			pthread_mutex_lock(&h->mu);
-			p->state = P_READY;
-			pthread_cond_broadcast(&h->done);
+			prepare_next(h, h->q);   /* the next file of the directory */
 			continue;
 		}
 		h->state = H_RUNNING;
@@ -1779,18 +1780,12 @@ static enum zdm_status lint_files(struct zdm_linter *l, char **paths, size_t n,
 		q->judging = i;
 		pthread_cond_signal(&h->go);   /* room for one more ahead */
 		while (q->next <= i || p->state != P_READY) {
-			/* this one when nobody took it, else a later one while waiting */
-			size_t j = q->next <= i ? i : q->next;
-			if (j == i || (j < n && j < i + AHEAD)) {
-				struct prepared *o = claim(q, j);
-				q->next = j + 1;
-				pthread_mutex_unlock(&h->mu);
-				prepare(d, o);
-				pthread_mutex_lock(&h->mu);
-				o->state = P_READY;
-				continue;
-			}
-			pthread_cond_wait(&h->done, &h->mu);
+			/* this one when nobody took it (next is then i), else a
+			 * later one while waiting */
+			if (q->next == i || (q->next < n && q->next < i + AHEAD))
+				prepare_next(h, q);
+			else
+				pthread_cond_wait(&h->done, &h->mu);
 		}
 		pthread_mutex_unlock(&h->mu);
 		s = judge_prepared(l, p, rep, err);
