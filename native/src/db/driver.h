@@ -83,6 +83,14 @@ struct zdm_dl_lib {
 };
 int zdm_dl_load(struct zdm_dl_lib *lib, char *why, size_t n);
 
+/*
+ * A driver lists its functions once, as LIST(X, var) calling X(var, f)
+ * for each, and builds from it the struct var of pointers p_<f> and its
+ * zdm_dl_sym table: LIST(ZDM_DL_FIELD, var) and LIST(ZDM_DL_SYM, var).
+ */
+#define ZDM_DL_FIELD(var, f) __typeof__(f) *p_##f;
+#define ZDM_DL_SYM(var, f) { #f, (void **)&var.p_##f },
+
 /* 64-bit FNV-1a, for advisory lock keys. */
 unsigned long long zdm_db_fnv1a(const char *s);
 

@@ -39,34 +39,42 @@ struct pg_db {
 
 #define P(db) ((struct pg_db *)(db))
 
-/* The libpq functions used here, resolved by load_libpq(). */
+/* The libpq functions used here, resolved by zdm_dl_load(). */
+#define LPQ_FUNCS(X, v) \
+	X(v, PQconnectdb) \
+	X(v, PQstatus) \
+	X(v, PQerrorMessage) \
+	X(v, PQfinish) \
+	X(v, PQsetNoticeProcessor) \
+	X(v, PQuser) \
+	X(v, PQhost) \
+	X(v, PQport) \
+	X(v, PQdb) \
+	X(v, PQresultErrorField) \
+	X(v, PQntuples) \
+	X(v, PQnfields) \
+	X(v, PQfname) \
+	X(v, PQgetisnull) \
+	X(v, PQgetvalue) \
+	X(v, PQexecParams) \
+	X(v, PQresultStatus) \
+	X(v, PQclear) \
+	X(v, PQsendQueryParams) \
+	X(v, PQisBusy) \
+	X(v, PQsocket) \
+	X(v, PQconsumeInput) \
+	X(v, PQgetResult) \
+	X(v, PQcmdTuples) \
+	X(v, PQbackendPID)
+
 static struct {
-	__typeof__(PQconnectdb) *p_PQconnectdb;
-	__typeof__(PQstatus) *p_PQstatus;
-	__typeof__(PQerrorMessage) *p_PQerrorMessage;
-	__typeof__(PQfinish) *p_PQfinish;
-	__typeof__(PQsetNoticeProcessor) *p_PQsetNoticeProcessor;
-	__typeof__(PQuser) *p_PQuser;
-	__typeof__(PQhost) *p_PQhost;
-	__typeof__(PQport) *p_PQport;
-	__typeof__(PQdb) *p_PQdb;
-	__typeof__(PQresultErrorField) *p_PQresultErrorField;
-	__typeof__(PQntuples) *p_PQntuples;
-	__typeof__(PQnfields) *p_PQnfields;
-	__typeof__(PQfname) *p_PQfname;
-	__typeof__(PQgetisnull) *p_PQgetisnull;
-	__typeof__(PQgetvalue) *p_PQgetvalue;
-	__typeof__(PQexecParams) *p_PQexecParams;
-	__typeof__(PQresultStatus) *p_PQresultStatus;
-	__typeof__(PQclear) *p_PQclear;
-	__typeof__(PQsendQueryParams) *p_PQsendQueryParams;
-	__typeof__(PQisBusy) *p_PQisBusy;
-	__typeof__(PQsocket) *p_PQsocket;
-	__typeof__(PQconsumeInput) *p_PQconsumeInput;
-	__typeof__(PQgetResult) *p_PQgetResult;
-	__typeof__(PQcmdTuples) *p_PQcmdTuples;
-	__typeof__(PQbackendPID) *p_PQbackendPID;
+	LPQ_FUNCS(ZDM_DL_FIELD, lpq)
 } lpq;
+
+static const struct zdm_dl_sym lpq_syms[] = {
+	LPQ_FUNCS(ZDM_DL_SYM, lpq)
+	{ NULL, NULL }
+};
 
 #define PQconnectdb (lpq.p_PQconnectdb)
 #define PQstatus (lpq.p_PQstatus)
@@ -93,35 +101,6 @@ static struct {
 #define PQgetResult (lpq.p_PQgetResult)
 #define PQcmdTuples (lpq.p_PQcmdTuples)
 #define PQbackendPID (lpq.p_PQbackendPID)
-
-static const struct zdm_dl_sym lpq_syms[] = {
-	{ "PQconnectdb", (void **)&lpq.p_PQconnectdb },
-	{ "PQstatus", (void **)&lpq.p_PQstatus },
-	{ "PQerrorMessage", (void **)&lpq.p_PQerrorMessage },
-	{ "PQfinish", (void **)&lpq.p_PQfinish },
-	{ "PQsetNoticeProcessor", (void **)&lpq.p_PQsetNoticeProcessor },
-	{ "PQuser", (void **)&lpq.p_PQuser },
-	{ "PQhost", (void **)&lpq.p_PQhost },
-	{ "PQport", (void **)&lpq.p_PQport },
-	{ "PQdb", (void **)&lpq.p_PQdb },
-	{ "PQresultErrorField", (void **)&lpq.p_PQresultErrorField },
-	{ "PQntuples", (void **)&lpq.p_PQntuples },
-	{ "PQnfields", (void **)&lpq.p_PQnfields },
-	{ "PQfname", (void **)&lpq.p_PQfname },
-	{ "PQgetisnull", (void **)&lpq.p_PQgetisnull },
-	{ "PQgetvalue", (void **)&lpq.p_PQgetvalue },
-	{ "PQexecParams", (void **)&lpq.p_PQexecParams },
-	{ "PQresultStatus", (void **)&lpq.p_PQresultStatus },
-	{ "PQclear", (void **)&lpq.p_PQclear },
-	{ "PQsendQueryParams", (void **)&lpq.p_PQsendQueryParams },
-	{ "PQisBusy", (void **)&lpq.p_PQisBusy },
-	{ "PQsocket", (void **)&lpq.p_PQsocket },
-	{ "PQconsumeInput", (void **)&lpq.p_PQconsumeInput },
-	{ "PQgetResult", (void **)&lpq.p_PQgetResult },
-	{ "PQcmdTuples", (void **)&lpq.p_PQcmdTuples },
-	{ "PQbackendPID", (void **)&lpq.p_PQbackendPID },
-	{ NULL, NULL }
-};
 
 static const char *const lpq_names[] = { "libpq.so.5", "libpq.so", NULL };
 static struct zdm_dl_lib lpq_lib = { 0, lpq_names,

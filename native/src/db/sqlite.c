@@ -28,34 +28,42 @@
 
 #include "driver.h"
 
-/* The libsqlite3 functions used here, resolved by load_sqlite(). */
+/* The libsqlite3 functions used here, resolved by zdm_dl_load(). */
+#define LSQ_FUNCS(X, v) \
+	X(v, sqlite3_backup_finish) \
+	X(v, sqlite3_backup_init) \
+	X(v, sqlite3_backup_step) \
+	X(v, sqlite3_bind_int64) \
+	X(v, sqlite3_bind_null) \
+	X(v, sqlite3_bind_parameter_count) \
+	X(v, sqlite3_bind_parameter_name) \
+	X(v, sqlite3_bind_text) \
+	X(v, sqlite3_busy_timeout) \
+	X(v, sqlite3_changes64) \
+	X(v, sqlite3_close) \
+	X(v, sqlite3_column_count) \
+	X(v, sqlite3_column_name) \
+	X(v, sqlite3_column_text) \
+	X(v, sqlite3_errcode) \
+	X(v, sqlite3_errmsg) \
+	X(v, sqlite3_error_offset) \
+	X(v, sqlite3_errstr) \
+	X(v, sqlite3_exec) \
+	X(v, sqlite3_extended_result_codes) \
+	X(v, sqlite3_finalize) \
+	X(v, sqlite3_open_v2) \
+	X(v, sqlite3_prepare_v2) \
+	X(v, sqlite3_step) \
+	X(v, sqlite3_stmt_readonly)
+
 static struct {
-	__typeof__(sqlite3_backup_finish) *p_sqlite3_backup_finish;
-	__typeof__(sqlite3_backup_init) *p_sqlite3_backup_init;
-	__typeof__(sqlite3_backup_step) *p_sqlite3_backup_step;
-	__typeof__(sqlite3_bind_int64) *p_sqlite3_bind_int64;
-	__typeof__(sqlite3_bind_null) *p_sqlite3_bind_null;
-	__typeof__(sqlite3_bind_parameter_count) *p_sqlite3_bind_parameter_count;
-	__typeof__(sqlite3_bind_parameter_name) *p_sqlite3_bind_parameter_name;
-	__typeof__(sqlite3_bind_text) *p_sqlite3_bind_text;
-	__typeof__(sqlite3_busy_timeout) *p_sqlite3_busy_timeout;
-	__typeof__(sqlite3_changes64) *p_sqlite3_changes64;
-	__typeof__(sqlite3_close) *p_sqlite3_close;
-	__typeof__(sqlite3_column_count) *p_sqlite3_column_count;
-	__typeof__(sqlite3_column_name) *p_sqlite3_column_name;
-	__typeof__(sqlite3_column_text) *p_sqlite3_column_text;
-	__typeof__(sqlite3_errcode) *p_sqlite3_errcode;
-	__typeof__(sqlite3_errmsg) *p_sqlite3_errmsg;
-	__typeof__(sqlite3_error_offset) *p_sqlite3_error_offset;
-	__typeof__(sqlite3_errstr) *p_sqlite3_errstr;
-	__typeof__(sqlite3_exec) *p_sqlite3_exec;
-	__typeof__(sqlite3_extended_result_codes) *p_sqlite3_extended_result_codes;
-	__typeof__(sqlite3_finalize) *p_sqlite3_finalize;
-	__typeof__(sqlite3_open_v2) *p_sqlite3_open_v2;
-	__typeof__(sqlite3_prepare_v2) *p_sqlite3_prepare_v2;
-	__typeof__(sqlite3_step) *p_sqlite3_step;
-	__typeof__(sqlite3_stmt_readonly) *p_sqlite3_stmt_readonly;
+	LSQ_FUNCS(ZDM_DL_FIELD, lsq)
 } lsq;
+
+static const struct zdm_dl_sym lsq_syms[] = {
+	LSQ_FUNCS(ZDM_DL_SYM, lsq)
+	{ NULL, NULL }
+};
 
 #define sqlite3_backup_finish (lsq.p_sqlite3_backup_finish)
 #define sqlite3_backup_init (lsq.p_sqlite3_backup_init)
@@ -82,35 +90,6 @@ static struct {
 #define sqlite3_prepare_v2 (lsq.p_sqlite3_prepare_v2)
 #define sqlite3_step (lsq.p_sqlite3_step)
 #define sqlite3_stmt_readonly (lsq.p_sqlite3_stmt_readonly)
-
-static const struct zdm_dl_sym lsq_syms[] = {
-	{ "sqlite3_backup_finish", (void **)&lsq.p_sqlite3_backup_finish },
-	{ "sqlite3_backup_init", (void **)&lsq.p_sqlite3_backup_init },
-	{ "sqlite3_backup_step", (void **)&lsq.p_sqlite3_backup_step },
-	{ "sqlite3_bind_int64", (void **)&lsq.p_sqlite3_bind_int64 },
-	{ "sqlite3_bind_null", (void **)&lsq.p_sqlite3_bind_null },
-	{ "sqlite3_bind_parameter_count", (void **)&lsq.p_sqlite3_bind_parameter_count },
-	{ "sqlite3_bind_parameter_name", (void **)&lsq.p_sqlite3_bind_parameter_name },
-	{ "sqlite3_bind_text", (void **)&lsq.p_sqlite3_bind_text },
-	{ "sqlite3_busy_timeout", (void **)&lsq.p_sqlite3_busy_timeout },
-	{ "sqlite3_changes64", (void **)&lsq.p_sqlite3_changes64 },
-	{ "sqlite3_close", (void **)&lsq.p_sqlite3_close },
-	{ "sqlite3_column_count", (void **)&lsq.p_sqlite3_column_count },
-	{ "sqlite3_column_name", (void **)&lsq.p_sqlite3_column_name },
-	{ "sqlite3_column_text", (void **)&lsq.p_sqlite3_column_text },
-	{ "sqlite3_errcode", (void **)&lsq.p_sqlite3_errcode },
-	{ "sqlite3_errmsg", (void **)&lsq.p_sqlite3_errmsg },
-	{ "sqlite3_error_offset", (void **)&lsq.p_sqlite3_error_offset },
-	{ "sqlite3_errstr", (void **)&lsq.p_sqlite3_errstr },
-	{ "sqlite3_exec", (void **)&lsq.p_sqlite3_exec },
-	{ "sqlite3_extended_result_codes", (void **)&lsq.p_sqlite3_extended_result_codes },
-	{ "sqlite3_finalize", (void **)&lsq.p_sqlite3_finalize },
-	{ "sqlite3_open_v2", (void **)&lsq.p_sqlite3_open_v2 },
-	{ "sqlite3_prepare_v2", (void **)&lsq.p_sqlite3_prepare_v2 },
-	{ "sqlite3_step", (void **)&lsq.p_sqlite3_step },
-	{ "sqlite3_stmt_readonly", (void **)&lsq.p_sqlite3_stmt_readonly },
-	{ NULL, NULL }
-};
 
 static const char *const lsq_names[] = { "libsqlite3.so.0", "libsqlite3.so", NULL };
 static struct zdm_dl_lib lsq_lib = { 0, lsq_names,
